@@ -1,0 +1,156 @@
+// Package sqlstore implements consentry.Store over database/sql, once for every
+// SQL backend. A backend package opens the database, applies its own schema
+// (the column types differ between SQLite and PostgreSQL) and passes a Dialect
+// to New.
+//
+// Every rule that must hold across server replicas is decided by the database:
+// single use and one winner per refresh token by a conditional UPDATE and its
+// row count, one active connection per client, provider and user by a partial
+// unique index, and concurrent first writes by INSERT ... ON CONFLICT.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+
+	"github.com/consentry/consentry"
+)
+
+// Store implements consentry.Store on a *sql.DB.
+type Store struct {
+	db      *sql.DB
+	dialect Dialect
+}
+
+var _ consentry.Store = (*Store)(nil)
+
+// New returns a Store that runs its queries on db. The schema must exist.
+func New(db *sql.DB, d Dialect) *Store {
+	return &Store{db: db, dialect: d}
+}
+
+// DB returns the database handle, for backend packages that manage the schema.
+func (s *Store) DB() *sql.DB {
+	return s.db
+}
+
+// Dialect returns the dialect the store was created with.
+func (s *Store) Dialect() Dialect {
+	return s.dialect
+}
+
+// Ping checks that the database is reachable.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.wrap("ping", s.db.PingContext(ctx))
+}
+
+// Close closes the database handle.
+func (s *Store) Close() error {
+	return s.db.Close()
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn runs queries written with ? placeholders on a database or a
+// transaction, rebinding them for the dialect.
+type conn struct {
+	q querier
+	d Dialect
+}
+
+func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.q.ExecContext(ctx, c.d.Rebind(query), args...)
+}
+
+// execCount runs a statement and returns how many rows it changed.
+func (c conn) execCount(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := c.exec(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.q.QueryContext(ctx, c.d.Rebind(query), args...)
+}
+
+func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, c.d.Rebind(query), args...)
+}
+
+// exists reports whether query returns a row.
+func (c conn) exists(ctx context.Context, query string, args ...any) (bool, error) {
+	var one int
+	err := c.queryRow(ctx, query, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// conn returns a conn outside any transaction.
+func (s *Store) conn() conn {
+	return conn{q: s.db, d: s.dialect}
+}
+
+// inTx runs fn in a transaction, committing when fn returns nil. The SQLite
+// backend opens its transactions with BEGIN IMMEDIATE, so a transaction that
+// writes holds the write lock from its first statement.
+func (s *Store) inTx(ctx context.Context, fn func(c conn) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(conn{q: tx, d: s.dialect}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// wrap adds the operation to err and maps database errors to the errors of
+// consentry.Store. Driver messages of other errors are kept; they name
+// tables and constraints but never contain query text or bound values.
+func (s *Store) wrap(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, consentry.ErrNotFound),
+		errors.Is(err, consentry.ErrConflict),
+		errors.Is(err, consentry.ErrUnavailable):
+		return fmt.Errorf("sqlstore: %s: %w", op, err)
+	case errors.Is(err, sql.ErrNoRows), s.dialect.isForeignKeyViolation(err):
+		return fmt.Errorf("sqlstore: %s: %w", op, consentry.ErrNotFound)
+	case s.dialect.isUniqueViolation(err):
+		return fmt.Errorf("sqlstore: %s: %w", op, consentry.ErrConflict)
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
+		s.dialect.isUnavailable(err):
+		return fmt.Errorf("sqlstore: %s: %w", op, consentry.ErrUnavailable)
+	default:
+		return fmt.Errorf("sqlstore: %s: %w", op, err)
+	}
+}
+
+// conflictOrMissing explains why a conditional statement changed no row:
+// consentry.ErrConflict when the row that query looks up exists, so a
+// condition failed, and consentry.ErrNotFound when it does not.
+func conflictOrMissing(ctx context.Context, c conn, query string, args ...any) error {
+	found, err := c.exists(ctx, query, args...)
+	switch {
+	case err != nil:
+		return err
+	case found:
+		return consentry.ErrConflict
+	default:
+		return consentry.ErrNotFound
+	}
+}

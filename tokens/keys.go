@@ -1,0 +1,262 @@
+package tokens
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/consentry/consentry"
+)
+
+// Defaults of KeyOptions.
+const (
+	// DefaultCacheTTL is how long the key list is cached by default.
+	DefaultCacheTTL = 5 * time.Second
+	// DefaultPublishFor is the default access-token lifetime (300 s) plus 60 s
+	// of clock skew.
+	DefaultPublishFor = 360 * time.Second
+)
+
+// RotationLead is how long after Rotate the new key starts signing: the 300 s
+// for which resource servers may cache the JWKS (its Cache-Control max-age),
+// plus twice DefaultCacheTTL for replicas whose cached key list predates the
+// new key. Replicas that use DefaultCacheTTL thus publish the key for at least
+// 300 s before any token carries its kid.
+const RotationLead = 300*time.Second + 2*DefaultCacheTTL
+
+// forcedReloadInterval limits how often an unknown kid reloads the key list,
+// so that tokens with random kids cannot turn into one store query each.
+const forcedReloadInterval = time.Second
+
+// KeyOptions configures a KeyManager.
+type KeyOptions struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// CacheTTL is how long the key list is reused before it is read from the
+	// store again, which bounds how long a key revoked elsewhere still
+	// verifies. Zero means DefaultCacheTTL. A negative value reads the store
+	// on every use.
+	CacheTTL time.Duration
+	// PublishFor is how long a key stays in the JWKS after it stopped
+	// signing: the access-token lifetime plus clock skew. Zero means
+	// DefaultPublishFor.
+	PublishFor time.Duration
+}
+
+// KeyManager signs and verifies access tokens with the signing keys kept in
+// the store, encrypted under the key-encryption key. It caches the decrypted
+// key list for KeyOptions.CacheTTL, so a key created or revoked by another
+// replica or by the command line takes effect within that time. It is safe
+// for concurrent use.
+type KeyManager struct {
+	store      consentry.Store
+	kek        []byte
+	now        func() time.Time
+	cacheTTL   time.Duration
+	publishFor time.Duration
+
+	// loading holds one token while a goroutine reads the store, so that
+	// concurrent callers wait for one load instead of starting their own.
+	loading chan struct{}
+
+	mu  sync.Mutex
+	set *keySet // nil until the first load
+}
+
+// NewKeyManager returns a KeyManager over store. kek must be a 32-byte
+// key-encryption key; a wrong one makes Init fail.
+func NewKeyManager(store consentry.Store, kek []byte, opts KeyOptions) *KeyManager {
+	m := &KeyManager{
+		store:      store,
+		kek:        kek,
+		now:        opts.Now,
+		cacheTTL:   opts.CacheTTL,
+		publishFor: opts.PublishFor,
+		loading:    make(chan struct{}, 1),
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.cacheTTL == 0 {
+		m.cacheTTL = DefaultCacheTTL
+	}
+	if m.publishFor <= 0 {
+		m.publishFor = DefaultPublishFor
+	}
+	return m
+}
+
+// Init makes sure that a signing key exists and loads the key list. When the
+// store has no unrevoked key it stores a new ES256 key that signs at once,
+// because no other key could sign meanwhile. Of several replicas starting
+// together only one stores its key, because Store.CreateFirstSigningKey
+// decides atomically. Init fails when a stored key cannot be decrypted with
+// the key-encryption key.
+func (m *KeyManager) Init(ctx context.Context) error {
+	stored, err := m.store.ListSigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("tokens: list signing keys: %w", err)
+	}
+	if !hasUnrevoked(stored) {
+		now := m.now()
+		key, err := newSigningKey(m.kek, now, now)
+		if err != nil {
+			return err
+		}
+		if _, err := m.store.CreateFirstSigningKey(ctx, key); err != nil {
+			return fmt.Errorf("tokens: create first signing key: %w", err)
+		}
+	}
+	if _, err := m.reload(ctx, 0); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Rotate stores a new ES256 key that starts signing RotationLead from now.
+// Until then it is only published. The key it replaces needs no update: a key
+// stops signing when a newer key activates, and stays in the JWKS for
+// KeyOptions.PublishFor after that.
+func (m *KeyManager) Rotate(ctx context.Context) (consentry.SigningKey, error) {
+	now := m.now()
+	key, err := newSigningKey(m.kek, now, now.Add(RotationLead))
+	if err != nil {
+		return consentry.SigningKey{}, err
+	}
+	if err := m.store.CreateSigningKey(ctx, key); err != nil {
+		return consentry.SigningKey{}, fmt.Errorf("tokens: create signing key: %w", err)
+	}
+	if _, err := m.reload(ctx, 0); err != nil {
+		return consentry.SigningKey{}, err
+	}
+	return key, nil
+}
+
+// JWKS returns the JSON Web Key Set (RFC 7517 §5) of the public keys that
+// verify access tokens: every unrevoked key that has not stopped signing, or
+// stopped less than KeyOptions.PublishFor ago. Keys that have not started
+// signing yet are included, so that caches learn them in advance.
+func (m *KeyManager) JWKS(ctx context.Context) ([]byte, error) {
+	set, err := m.keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := m.now()
+	jwks := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{}}
+	for _, k := range set.keys {
+		if !k.endsAt.IsZero() && !now.Before(k.endsAt.Add(m.publishFor)) {
+			continue
+		}
+		jwks.Keys = append(jwks.Keys, k.publicJWK())
+	}
+	body, err := json.Marshal(jwks)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: encode jwks: %w", err)
+	}
+	return body, nil
+}
+
+// keys returns the cached key list, reading the store when it is older than
+// the cache lifetime.
+func (m *KeyManager) keys(ctx context.Context) (*keySet, error) {
+	m.mu.Lock()
+	set := m.set
+	m.mu.Unlock()
+	if set != nil && m.now().Sub(set.loadedAt) < m.cacheTTL {
+		return set, nil
+	}
+	return m.reload(ctx, m.cacheTTL)
+}
+
+// reload reads the key list from the store unless another caller loaded one
+// less than maxAge ago while this one waited.
+func (m *KeyManager) reload(ctx context.Context, maxAge time.Duration) (*keySet, error) {
+	select {
+	case m.loading <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("tokens: load signing keys: %w", ctx.Err())
+	}
+	defer func() { <-m.loading }()
+
+	m.mu.Lock()
+	previous := m.set
+	m.mu.Unlock()
+	now := m.now()
+	if previous != nil && now.Sub(previous.loadedAt) < maxAge {
+		return previous, nil
+	}
+
+	stored, err := m.store.ListSigningKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: list signing keys: %w", err)
+	}
+	set, err := newKeySet(m.kek, stored, previous, now)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	m.set = set
+	m.mu.Unlock()
+	return set, nil
+}
+
+func hasUnrevoked(keys []consentry.SigningKey) bool {
+	for _, k := range keys {
+		if k.RevokedAt == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// newSigningKey generates an ES256 key whose kid is its RFC 7638 thumbprint
+// and seals its PKCS #8 encoding under kek, with the kid as additional data.
+func newSigningKey(kek []byte, now, activatesAt time.Time) (consentry.SigningKey, error) {
+	private, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return consentry.SigningKey{}, fmt.Errorf("tokens: generate signing key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(private)
+	if err != nil {
+		return consentry.SigningKey{}, fmt.Errorf("tokens: encode signing key: %w", err)
+	}
+
+	public := jose.JSONWebKey{Key: &private.PublicKey, Algorithm: string(jose.ES256), Use: "sig"}
+	thumbprint, err := public.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return consentry.SigningKey{}, fmt.Errorf("tokens: signing key thumbprint: %w", err)
+	}
+	public.KeyID = base64.RawURLEncoding.EncodeToString(thumbprint)
+	publicJSON, err := public.MarshalJSON()
+	if err != nil {
+		return consentry.SigningKey{}, fmt.Errorf("tokens: encode public key: %w", err)
+	}
+
+	sealed, err := Seal(kek, der, []byte(public.KeyID))
+	if err != nil {
+		return consentry.SigningKey{}, err
+	}
+	return consentry.SigningKey{
+		ID:          public.KeyID,
+		Algorithm:   string(jose.ES256),
+		PrivateKey:  sealed,
+		PublicKey:   publicJSON,
+		CreatedAt:   now,
+		ActivatesAt: activatesAt,
+	}, nil
+}
+
+// errWrongKEK explains the usual cause of a signing key that does not decrypt.
+var errWrongKEK = errors.New("the key-encryption key (CONSENTRY_KEY or CONSENTRY_KEY_FILE) " +
+	"is not the one the signing keys were sealed with")

@@ -1,0 +1,78 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+
+	"github.com/consentry/consentry"
+	"github.com/consentry/consentry/tokens"
+)
+
+// sessionCookieMaxAge outlives a pending request (15 minutes by default) so
+// that the cookie is still there when the consent form is posted.
+const sessionCookieMaxAge = 3600
+
+// sessionCookieName returns the name of the browser-session cookie. With
+// Secure cookies the __Host- prefix pins it to this host and path /, so that
+// a sibling subdomain cannot plant a session id.
+func (s *Server) sessionCookieName() string {
+	if s.secureCookies {
+		return "__Host-consentry_session"
+	}
+	return "consentry_session"
+}
+
+// session returns the browser-session id from the request's cookie, or "".
+func (s *Server) session(r *http.Request) string {
+	cookie, err := r.Cookie(s.sessionCookieName())
+	if err != nil {
+		return ""
+	}
+	return cookie.Value
+}
+
+// startSession sets a new browser-session cookie and returns its value. The
+// cookie is HttpOnly so scripts cannot read it, and SameSite=Lax so that
+// cross-site form posts arrive without it.
+func (s *Server) startSession(w http.ResponseWriter) string {
+	id := tokens.NewSecret()
+	http.SetCookie(w, &http.Cookie{
+		Name:     s.sessionCookieName(),
+		Value:    id,
+		Path:     "/",
+		MaxAge:   sessionCookieMaxAge,
+		HttpOnly: true,
+		Secure:   s.secureCookies,
+		SameSite: http.SameSiteLaxMode,
+	})
+	return id
+}
+
+// sessionHash returns the digest under which a session id is stored.
+func sessionHash(session string) []byte {
+	if session == "" {
+		return nil
+	}
+	return tokens.Hash(session)
+}
+
+// csrfToken returns the CSRF token of a form: an HMAC over the pending
+// request id, the browser session and the stage. It needs no storage, so any
+// replica can check a form another rendered, and it changes when sign-in
+// replaces the session.
+func (s *Server) csrfToken(requestID, session string, stage consentry.AuthStage) string {
+	mac := hmac.New(sha256.New, s.csrfKey)
+	for _, part := range []string{requestID, session, string(stage)} {
+		mac.Write([]byte(part))
+		mac.Write([]byte{0})
+	}
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// validCSRF compares a posted token with the expected one in constant time.
+func (s *Server) validCSRF(posted, requestID, session string, stage consentry.AuthStage) bool {
+	expected := s.csrfToken(requestID, session, stage)
+	return hmac.Equal([]byte(posted), []byte(expected))
+}
