@@ -21,6 +21,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/consentry/consentry"
+	"github.com/consentry/consentry/providers/sandbox"
 	"github.com/consentry/consentry/server"
 	"github.com/consentry/consentry/sqlite"
 	"github.com/consentry/consentry/tokens"
@@ -48,7 +49,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // env is one running server with the development seed.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	store  consentry.Store
 	srv    *server.Server
 	ts     *httptest.Server
@@ -78,7 +79,7 @@ func (b *syncBuffer) String() string {
 
 // newEnv starts a server on a fresh SQLite file. configure may change the
 // configuration before the server is assembled.
-func newEnv(t *testing.T, configure ...func(*server.Config)) *env {
+func newEnv(t testing.TB, configure ...func(*server.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "consentry.db"))
@@ -93,7 +94,7 @@ func newEnv(t *testing.T, configure ...func(*server.Config)) *env {
 }
 
 // newEnvWithStore starts a server over store, which must be migrated.
-func newEnvWithStore(t *testing.T, store consentry.Store, configure ...func(*server.Config)) *env {
+func newEnvWithStore(t testing.TB, store consentry.Store, configure ...func(*server.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{now: time.Now().Truncate(time.Millisecond)}
@@ -170,6 +171,21 @@ func slicesContain(list []string, s string) bool {
 	return false
 }
 
+// createUser adds a user to the development sandbox provider.
+func (e *env) createUser(username, password string) {
+	e.t.Helper()
+	hash, err := sandbox.HashPassword(password)
+	if err != nil {
+		e.t.Fatalf("hash password: %v", err)
+	}
+	err = e.store.CreateSandboxUser(context.Background(), consentry.SandboxUser{
+		ProviderID: server.DevProviderID, Username: username, PasswordHash: hash, CreatedAt: e.clock.Now(),
+	})
+	if err != nil {
+		e.t.Fatalf("create sandbox user: %v", err)
+	}
+}
+
 // authorizeParams returns a valid authorization request of the development
 // client; overrides replace or, with an empty slice, remove parameters.
 func (e *env) authorizeParams(overrides url.Values) url.Values {
@@ -198,7 +214,7 @@ func (e *env) authorizeURL(params url.Values) string {
 // browser is an HTTP client with a cookie jar that does not follow
 // redirects, so that tests see every 302.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	client *http.Client
 }
 
@@ -237,7 +253,7 @@ func (b *browser) postForm(rawURL string, form url.Values) page {
 	return readPage(b.t, resp)
 }
 
-func readPage(t *testing.T, resp *http.Response) page {
+func readPage(t testing.TB, resp *http.Response) page {
 	t.Helper()
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -255,7 +271,7 @@ type form struct {
 }
 
 // parseForm returns the first form of an HTML page.
-func parseForm(t *testing.T, body string) form {
+func parseForm(t testing.TB, body string) form {
 	t.Helper()
 	doc, err := html.Parse(strings.NewReader(body))
 	if err != nil {
@@ -322,8 +338,14 @@ func (e *env) signIn(b *browser, params url.Values, username, password string) p
 // returns the query of the redirect to the client.
 func (e *env) authorize(params url.Values) url.Values {
 	e.t.Helper()
+	return e.authorizeAs(params, server.DevUsername, server.DevPassword)
+}
+
+// authorizeAs runs the whole browser flow as the given sandbox user.
+func (e *env) authorizeAs(params url.Values, username, password string) url.Values {
+	e.t.Helper()
 	b := e.newBrowser()
-	consent := e.signIn(b, params, server.DevUsername, server.DevPassword)
+	consent := e.signIn(b, params, username, password)
 	done := b.submit(e.issuer, consent, url.Values{"decision": {"approve"}})
 	return redirectQuery(e.t, done, params.Get("redirect_uri"))
 }
@@ -340,7 +362,7 @@ func (e *env) code(overrides url.Values) string {
 }
 
 // redirectQuery checks that p is a 302 to redirectURI and returns its query.
-func redirectQuery(t *testing.T, p page, redirectURI string) url.Values {
+func redirectQuery(t testing.TB, p page, redirectURI string) url.Values {
 	t.Helper()
 	if p.resp.StatusCode != http.StatusFound {
 		t.Fatalf("got status %d, want 302:\n%s", p.resp.StatusCode, p.body)
@@ -445,7 +467,7 @@ func str(v any) string {
 	return s
 }
 
-func wantStatus(t *testing.T, r jsonResponse, status int) {
+func wantStatus(t testing.TB, r jsonResponse, status int) {
 	t.Helper()
 	if r.resp.StatusCode != status {
 		t.Fatalf("got status %d, want %d; body %s", r.resp.StatusCode, status, r.raw)
@@ -453,7 +475,7 @@ func wantStatus(t *testing.T, r jsonResponse, status int) {
 }
 
 // wantError checks a JSON OAuth error's status and code.
-func wantError(t *testing.T, r jsonResponse, status int, code string) {
+func wantError(t testing.TB, r jsonResponse, status int, code string) {
 	t.Helper()
 	if r.resp.StatusCode != status {
 		t.Errorf("got status %d, want %d; body %s", r.resp.StatusCode, status, r.raw)
@@ -464,4 +486,20 @@ func wantError(t *testing.T, r jsonResponse, status int, code string) {
 	if str(r.body["error_description"]) == "" {
 		t.Errorf("error_description is empty; body %s", r.raw)
 	}
+}
+
+// newFaultEnv starts a server whose store can be made to fail.
+func newFaultEnv(t testing.TB, configure ...func(*server.Config)) (*env, *faultStore) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "consentry.db"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	faults := newFaultStore(store)
+	return newEnvWithStore(t, faults, configure...), faults
 }

@@ -126,6 +126,11 @@ get the same values.`,
 	f.DurationVar(&o.refreshGrace, "refresh-grace", 0,
 		"refresh retry grace for this client, such as 10s (default: the server's --refresh-grace)")
 	f.BoolVar(&o.json, "json", false, "print the client as a JSON object")
+	// CONSENTRY_REFRESH_GRACE and CONSENTRY_REQUIRE_PKCE configure serve; a
+	// shell that sets them for the server must not change every client it
+	// registers, so these two flags read variables of their own.
+	f.SetAnnotation("refresh-grace", envAnnotation, []string{"CONSENTRY_CLIENT_REFRESH_GRACE"})
+	f.SetAnnotation("require-pkce", envAnnotation, []string{"CONSENTRY_CLIENT_REQUIRE_PKCE"})
 	_ = cmd.MarkFlagRequired("name")
 	return cmd
 }

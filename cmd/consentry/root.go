@@ -24,6 +24,8 @@ precedence over its variable.`
 type globalOptions struct {
 	// DB is the database to use, empty when neither --db nor CONSENTRY_DB is set.
 	DB string
+	// lookupEnv reads the environment: os.LookupEnv, or a map in tests.
+	lookupEnv func(string) (string, bool)
 }
 
 // newRootCommand builds the consentry command tree, reading flag defaults from
@@ -36,7 +38,7 @@ func newRootCommand() *cobra.Command {
 // os.LookupEnv, so that tests can supply variables without touching the
 // process environment.
 func newRootCommandWithEnv(lookupEnv func(string) (string, bool)) *cobra.Command {
-	g := &globalOptions{}
+	g := &globalOptions{lookupEnv: lookupEnv}
 	root := &cobra.Command{
 		Use:   "consentry",
 		Short: "OAuth 2.0 authorization server for open-banking data sharing",
@@ -109,7 +111,7 @@ func applyEnv(flags *pflag.FlagSet, f *pflag.Flag, lookupEnv func(string) (strin
 	if f.Changed || f.Name == "help" {
 		return nil
 	}
-	name := envName(f.Name)
+	name := flagEnvName(f)
 	value, ok := lookupEnv(name)
 	if !ok || value == "" {
 		return nil
@@ -126,7 +128,19 @@ func applyEnv(flags *pflag.FlagSet, f *pflag.Flag, lookupEnv func(string) (strin
 	return nil
 }
 
-// envName returns the environment variable behind a flag.
+// envAnnotation names a flag annotation that gives the flag a variable of
+// its own, for a flag whose usual name would collide with a serve flag.
+const envAnnotation = "consentry_env"
+
+// flagEnvName returns the environment variable behind a flag.
+func flagEnvName(f *pflag.Flag) string {
+	if names := f.Annotations[envAnnotation]; len(names) == 1 {
+		return names[0]
+	}
+	return envName(f.Name)
+}
+
+// envName returns the usual environment variable behind a flag name.
 func envName(flag string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
@@ -141,7 +155,7 @@ func checkRequiredFlags(cmd *cobra.Command) error {
 		}
 	})
 	if missing != nil {
-		return fmt.Errorf("missing required flag --%s (or set %s)", missing.Name, envName(missing.Name))
+		return fmt.Errorf("missing required flag --%s (or set %s)", missing.Name, flagEnvName(missing))
 	}
 	return nil
 }
@@ -164,7 +178,7 @@ func finishTree(root *cobra.Command) {
 		if isRequired(f) {
 			f.Usage += " (required)"
 		}
-		f.Usage += fmt.Sprintf(" [$%s]", envName(f.Name))
+		f.Usage += fmt.Sprintf(" [$%s]", flagEnvName(f))
 	}
 	var walk func(cmd *cobra.Command)
 	walk = func(cmd *cobra.Command) {

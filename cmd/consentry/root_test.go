@@ -123,7 +123,8 @@ func TestFlagsFromEnvironment(t *testing.T) {
 	c.env["CONSENTRY_GRANT_TYPE"] = "authorization_code, refresh_token"
 	c.env["CONSENTRY_REDIRECT_URI"] = "https://app.example.com/a,https://app.example.com/b"
 	c.env["CONSENTRY_SCOPE"] = "ACCOUNT_BASIC,TRANSACTIONS STATEMENTS"
-	c.env["CONSENTRY_REFRESH_GRACE"] = "7s"
+	c.env["CONSENTRY_CLIENT_REFRESH_GRACE"] = "7s"
+	c.env["CONSENTRY_REFRESH_GRACE"] = "1h"
 	c.env["CONSENTRY_JSON"] = "1"
 	c.env["CONSENTRY_ID"] = ""
 
@@ -153,8 +154,8 @@ func TestFlagOverridesEnvironment(t *testing.T) {
 
 func TestInvalidEnvironmentValue(t *testing.T) {
 	c := newCLI(t)
-	c.env["CONSENTRY_REFRESH_GRACE"] = "soon"
-	r := c.mustFail("invalid CONSENTRY_REFRESH_GRACE for --refresh-grace", "client", "create",
+	c.env["CONSENTRY_CLIENT_REFRESH_GRACE"] = "soon"
+	r := c.mustFail("invalid CONSENTRY_CLIENT_REFRESH_GRACE for --refresh-grace", "client", "create",
 		"--name", "App", "--grant-type", "client_credentials", "--scope", "client:admin")
 	var usage *usageError
 	if !errors.As(r.err, &usage) {
@@ -258,7 +259,7 @@ func TestHelpNamesVariables(t *testing.T) {
 		{
 			args: []string{"client", "create", "--help"},
 			want: []string{"[$CONSENTRY_REDIRECT_URI]", "[$CONSENTRY_DB]", "(required)",
-				"comma-separated list", "[$CONSENTRY_REFRESH_GRACE]"},
+				"comma-separated list", "[$CONSENTRY_CLIENT_REFRESH_GRACE]"},
 		},
 		{args: []string{"migrate", "--help"}, want: []string{"[$CONSENTRY_DB]", "CONSENTRY_"}},
 		{

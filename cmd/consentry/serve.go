@@ -80,7 +80,7 @@ func (o *serveOptions) run(ctx context.Context, g *globalOptions, stdout, stderr
 	if err != nil {
 		return err
 	}
-	kek, devKey, err := o.keyEncryptionKey()
+	kek, devKey, err := o.keyEncryptionKey(g.lookupEnv)
 	if err != nil {
 		return err
 	}
@@ -127,8 +127,9 @@ func (o *serveOptions) run(ctx context.Context, g *globalOptions, stdout, stderr
 // keyEncryptionKey reads the key-encryption key from --key-file or
 // CONSENTRY_KEY. With --dev and neither set it returns the development key
 // and true.
-func (o *serveOptions) keyEncryptionKey() ([]byte, bool, error) {
+func (o *serveOptions) keyEncryptionKey(lookupEnv func(string) (string, bool)) ([]byte, bool, error) {
 	var text string
+	envKey, _ := lookupEnv("CONSENTRY_KEY")
 	switch {
 	case o.keyFile != "":
 		b, err := os.ReadFile(o.keyFile)
@@ -136,8 +137,8 @@ func (o *serveOptions) keyEncryptionKey() ([]byte, bool, error) {
 			return nil, false, fmt.Errorf("read --key-file: %w", err)
 		}
 		text = string(b)
-	case os.Getenv("CONSENTRY_KEY") != "":
-		text = os.Getenv("CONSENTRY_KEY")
+	case envKey != "":
+		text = envKey
 	case o.cfg.Dev:
 		return tokens.DevKeyEncryptionKey, true, nil
 	default:
