@@ -100,6 +100,7 @@ func (s *Server) Handler(withMetrics bool) http.Handler {
 	s.route(mux, "POST /api/v1/token", s.token)
 	s.route(mux, "DELETE /api/v1/revoke", s.revokeBearer)
 	s.route(mux, "POST /api/v1/revoke", s.revoke)
+	s.route(mux, "POST /api/v1/introspect", s.introspect)
 	s.route(mux, "GET /api/v1/providers", s.providersV1)
 	s.route(mux, "GET /api/v2/providers", s.providersV2)
 	s.route(mux, "GET /.well-known/oauth-authorization-server", s.metadata)
