@@ -43,6 +43,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// GCInterval is how often expired rows are deleted; default 1 min.
 	GCInterval time.Duration
+	// KeyRotation is the age at which a new signing key is created; it is
+	// published for tokens.RotationLead before it signs. Default 720 h; a
+	// negative value turns scheduled rotation off.
+	KeyRotation time.Duration
 	// Now is the clock of the protocol rules and token checks; nil means
 	// time.Now. Tests set it to move time forward.
 	Now func() time.Time
@@ -69,6 +73,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.GCInterval == 0 {
 		c.GCInterval = time.Minute
+	}
+	if c.KeyRotation == 0 {
+		c.KeyRotation = 720 * time.Hour
 	}
 	if c.GCKeep == 0 {
 		c.GCKeep = time.Hour

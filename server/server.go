@@ -117,7 +117,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr, adminAddr string)) er
 	gcCtx, stopGC := context.WithCancel(context.Background())
 	go func() {
 		defer close(gcDone)
-		s.collectGarbage(gcCtx)
+		s.maintain(gcCtx)
 	}()
 	s.log.Info("server started", "addr", main.Addr().String(), "admin_addr", adminAddr,
 		"issuer", s.cfg.Issuer, "dev", s.cfg.Dev)
@@ -169,10 +169,9 @@ func (s *Server) adminHandler() http.Handler {
 	return mux
 }
 
-// collectGarbage deletes expired rows every GCInterval, in batches so that
-// no single statement holds the database for long.
-func (s *Server) collectGarbage(ctx context.Context) {
-	const batch = 1000
+// maintain runs the background work every GCInterval: garbage collection
+// and scheduled key rotation.
+func (s *Server) maintain(ctx context.Context) {
 	ticker := time.NewTicker(s.cfg.GCInterval)
 	defer ticker.Stop()
 	for {
@@ -181,20 +180,36 @@ func (s *Server) collectGarbage(ctx context.Context) {
 			return
 		case <-ticker.C:
 		}
-		for {
-			n, err := s.store.DeleteExpired(ctx, time.Now(), s.cfg.GCKeep, batch)
-			if err != nil {
-				if ctx.Err() == nil {
-					s.log.Warn("garbage collection failed; retrying at the next interval", "error", err)
-				}
-				break
+		s.collectGarbage(ctx)
+		if s.cfg.KeyRotation > 0 {
+			rotated, err := s.keys.RotateIfDue(ctx, s.cfg.KeyRotation)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				s.log.Warn("scheduled key rotation failed; retrying at the next interval", "error", err)
+			case rotated:
+				s.log.Info("signing key rotated on schedule", "lead", tokens.RotationLead.String())
 			}
-			if n > 0 {
-				s.log.Debug("expired rows deleted", "rows", n)
+		}
+	}
+}
+
+// collectGarbage deletes expired rows in batches, so that no single
+// statement holds the database for long.
+func (s *Server) collectGarbage(ctx context.Context) {
+	const batch = 1000
+	for {
+		n, err := s.store.DeleteExpired(ctx, time.Now(), s.cfg.GCKeep, batch)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("garbage collection failed; retrying at the next interval", "error", err)
 			}
-			if n < batch {
-				break
-			}
+			return
+		}
+		if n > 0 {
+			s.log.Debug("expired rows deleted", "rows", n)
+		}
+		if n < batch {
+			return
 		}
 	}
 }

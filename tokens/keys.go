@@ -260,3 +260,59 @@ func newSigningKey(kek []byte, now, activatesAt time.Time) (consentry.SigningKey
 // errWrongKEK explains the usual cause of a signing key that does not decrypt.
 var errWrongKEK = errors.New("the key-encryption key (CONSENTRY_KEY or CONSENTRY_KEY_FILE) " +
 	"is not the one the signing keys were sealed with")
+
+// Revoke withdraws the key with the given kid at once: tokens it signed stop
+// verifying once each replica's key cache expires (KeyOptions.CacheTTL). When
+// no remaining key may sign, Revoke stores a replacement that signs at once
+// and returns it; resource servers that cached the key set then need to fetch
+// it again, which is the lesser harm than issuing no tokens at all.
+func (m *KeyManager) Revoke(ctx context.Context, kid string) (*consentry.SigningKey, error) {
+	now := m.now()
+	if err := m.store.RevokeSigningKey(ctx, kid, now); err != nil {
+		return nil, fmt.Errorf("tokens: revoke signing key: %w", err)
+	}
+	set, err := m.reload(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	if set.signer(now) != nil {
+		return nil, nil
+	}
+	key, err := newSigningKey(m.kek, now, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.store.CreateSigningKey(ctx, key); err != nil {
+		return nil, fmt.Errorf("tokens: create replacement signing key: %w", err)
+	}
+	if _, err := m.reload(ctx, 0); err != nil {
+		return nil, err
+	}
+	return &key, nil
+}
+
+// RotateIfDue calls Rotate when the newest unrevoked key was created period
+// or longer ago, and reports whether it did.
+//
+// NOTE: replicas that find a rotation due at the same moment each store a
+// key; the newest one signs and the others are published without use until
+// they expire from the key set.
+func (m *KeyManager) RotateIfDue(ctx context.Context, period time.Duration) (bool, error) {
+	stored, err := m.store.ListSigningKeys(ctx)
+	if err != nil {
+		return false, fmt.Errorf("tokens: list signing keys: %w", err)
+	}
+	var newest time.Time
+	for _, k := range stored {
+		if k.RevokedAt == nil && k.CreatedAt.After(newest) {
+			newest = k.CreatedAt
+		}
+	}
+	if !newest.IsZero() && m.now().Sub(newest) < period {
+		return false, nil
+	}
+	if _, err := m.Rotate(ctx); err != nil {
+		return false, err
+	}
+	return true, nil
+}

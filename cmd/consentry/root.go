@@ -64,6 +64,7 @@ read that user's data at a data provider, and issues and revokes the tokens.`,
 		newProviderCommand(g),
 		newSandboxUserCommand(g),
 		newConnectionCommand(g),
+		newKeysCommand(g),
 	)
 	finishTree(root)
 	return root

@@ -71,6 +71,8 @@ loopback addresses, and so is an issuer that is not https.`,
 	f.DurationVar(&c.Login.Window, "login-window", 15*time.Minute, "how far back failed sign-ins are counted")
 	f.DurationVar(&c.Login.Lockout, "login-lockout", 15*time.Minute, "how long a locked user or address is rejected")
 	f.IntVar(&c.Login.MaxHashing, "max-password-hashes", 0, "password hashes running at once (default twice the CPUs)")
+	f.DurationVar(&c.KeyRotation, "key-rotation", 720*time.Hour,
+		"age at which a new signing key is created and published ahead of use (negative: never)")
 	f.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may take after a stop signal")
 	return cmd
 }
@@ -128,27 +130,32 @@ func (o *serveOptions) run(ctx context.Context, g *globalOptions, stdout, stderr
 // CONSENTRY_KEY. With --dev and neither set it returns the development key
 // and true.
 func (o *serveOptions) keyEncryptionKey(lookupEnv func(string) (string, bool)) ([]byte, bool, error) {
-	var text string
-	envKey, _ := lookupEnv("CONSENTRY_KEY")
-	switch {
-	case o.keyFile != "":
-		b, err := os.ReadFile(o.keyFile)
+	kek, err := loadKeyEncryptionKey(o.keyFile, lookupEnv)
+	if err != nil || kek != nil || !o.cfg.Dev {
+		return kek, false, err
+	}
+	return tokens.DevKeyEncryptionKey, true, nil
+}
+
+// loadKeyEncryptionKey reads the key-encryption key from keyFile, or else
+// from CONSENTRY_KEY. It returns nil when neither is set.
+func loadKeyEncryptionKey(keyFile string, lookupEnv func(string) (string, bool)) ([]byte, error) {
+	text, _ := lookupEnv("CONSENTRY_KEY")
+	if keyFile != "" {
+		b, err := os.ReadFile(keyFile)
 		if err != nil {
-			return nil, false, fmt.Errorf("read --key-file: %w", err)
+			return nil, fmt.Errorf("read --key-file: %w", err)
 		}
 		text = string(b)
-	case envKey != "":
-		text = envKey
-	case o.cfg.Dev:
-		return tokens.DevKeyEncryptionKey, true, nil
-	default:
-		return nil, false, nil
+	}
+	if text == "" {
+		return nil, nil
 	}
 	kek, err := tokens.ParseKeyEncryptionKey(text)
 	if err != nil {
-		return nil, false, fmt.Errorf("invalid key-encryption key: %w", err)
+		return nil, fmt.Errorf("invalid key-encryption key: %w", err)
 	}
-	return kek, false, nil
+	return kek, nil
 }
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
