@@ -41,7 +41,8 @@ type Store struct {
 	*sqlstore.Store
 }
 
-// Dialect is how sqlstore talks to SQLite.
+// Dialect is the sqlstore dialect of SQLite: ? placeholders and SQLite result
+// codes.
 var Dialect = sqlstore.Dialect{
 	IsUniqueViolation:     isUniqueViolation,
 	IsForeignKeyViolation: isForeignKeyViolation,

@@ -77,7 +77,7 @@ func (s *Store) FinishAuthRequest(ctx context.Context, id string, sessionHash []
 // ApproveAuthRequest finishes the request, creates or updates the connection
 // and stores the code, in one transaction. An existing active connection of
 // the client, provider and user keeps its id and subject and takes the new
-// scopes and grant id; the refresh tokens of its earlier grant are revoked.
+// scopes and grant id. The refresh tokens of its earlier grant are revoked.
 func (s *Store) ApproveAuthRequest(ctx context.Context, a consentry.Approval) (
 	consentry.Connection, error) {
 	var stored consentry.Connection

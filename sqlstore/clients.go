@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/consentry/consentry"
@@ -39,9 +40,13 @@ func (s *Store) CreateClient(ctx context.Context, c consentry.Client) error {
 }
 
 // insertClientProviders registers the client with each provider, keeping the
-// order of the list.
-func insertClientProviders(ctx context.Context, tx conn, clientID string, providers []string) error {
+// order of the list. A repeated provider id is registered once.
+func insertClientProviders(ctx context.Context, tx conn, clientID string,
+	providers []string) error {
 	for i, providerID := range providers {
+		if slices.Contains(providers[:i], providerID) {
+			continue
+		}
 		found, err := tx.exists(ctx, `SELECT 1 FROM providers WHERE id = ?`, providerID)
 		if err != nil {
 			return err

@@ -5,7 +5,8 @@ import (
 	"strings"
 )
 
-// Dialect is what differs between the SQL databases that Store runs on.
+// Dialect is the set of differences between the SQL databases that Store
+// runs on.
 // Queries are written with ? placeholders and use only SQL that SQLite and
 // PostgreSQL both accept.
 type Dialect struct {

@@ -24,8 +24,8 @@ var expiringTables = []expiringTable{
 // DeleteExpired deletes at most limit rows of each table in expiringTables
 // whose expiry (for login failures, the failure time) is more than keep before
 // now, and returns how many rows it deleted. Each table takes one bounded
-// statement, so that the write lock is never held for an unbounded delete;
-// call it again while it returns more than zero to catch up.
+// statement, so no delete holds the write lock for long. To catch up on a
+// backlog, call it again while it returns more than zero.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time, keep time.Duration,
 	limit int) (int, error) {
 	if limit <= 0 {

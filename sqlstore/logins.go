@@ -26,7 +26,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, key string, at, since ti
 	return n, nil
 }
 
-// ClearLoginFailures forgets the failures of key. A lock of key stays.
+// ClearLoginFailures deletes the recorded failures of key. A lock of key stays.
 func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 	_, err := s.conn().exec(ctx, `DELETE FROM login_failures WHERE throttle_key = ?`, key)
 	return s.wrap("clear login failures", err)

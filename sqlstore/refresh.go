@@ -46,8 +46,8 @@ func insertTokenPair(ctx context.Context, tx conn, rt consentry.RefreshToken,
 }
 
 // IssueCodeTokens stores the first refresh token and access token of a
-// redeemed code's grant and revokes any other live refresh token of the
-// connection, so that a connection never has two. It returns
+// redeemed code's grant and revokes, at rt.CreatedAt, any other live refresh
+// token of the connection, so that a connection never has two. It returns
 // consentry.ErrConflict, storing nothing, when the connection is revoked or
 // its grant is no longer rt.GrantID.
 func (s *Store) IssueCodeTokens(ctx context.Context, rt consentry.RefreshToken,

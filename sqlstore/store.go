@@ -3,10 +3,11 @@
 // (the column types differ between SQLite and PostgreSQL) and passes a Dialect
 // to New.
 //
-// Every rule that must hold across server replicas is decided by the database:
-// single use and one winner per refresh token by a conditional UPDATE and its
-// row count, one active connection per client, provider and user by a partial
-// unique index, and concurrent first writes by INSERT ... ON CONFLICT.
+// Every rule that must hold across server replicas is decided by the database.
+// A conditional UPDATE and its row count make codes single-use and give each
+// refresh token one winner. A partial unique index allows one active
+// connection per client, provider and user. INSERT ... ON CONFLICT settles
+// concurrent first writes.
 package sqlstore
 
 import (
@@ -37,11 +38,6 @@ func (s *Store) DB() *sql.DB {
 	return s.db
 }
 
-// Dialect returns the dialect the store was created with.
-func (s *Store) Dialect() Dialect {
-	return s.dialect
-}
-
 // Ping checks that the database is reachable.
 func (s *Store) Ping(ctx context.Context) error {
 	return s.wrap("ping", s.db.PingContext(ctx))
@@ -52,7 +48,7 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// querier is what *sql.DB and *sql.Tx have in common.
+// querier is the query interface that *sql.DB and *sql.Tx share.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -118,8 +114,8 @@ func (s *Store) inTx(ctx context.Context, fn func(c conn) error) error {
 }
 
 // wrap adds the operation to err and maps database errors to the errors of
-// consentry.Store. Driver messages of other errors are kept; they name
-// tables and constraints but never contain query text or bound values.
+// consentry.Store. Driver messages of other errors are kept for diagnosis:
+// SQLite and PostgreSQL messages name tables and constraints, not query text.
 func (s *Store) wrap(op string, err error) error {
 	switch {
 	case err == nil:
