@@ -3,6 +3,7 @@ package oauth
 import (
 	"errors"
 	"net/http"
+	"slices"
 )
 
 // Error codes of RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1 and RFC 7009 §2.2.1.
@@ -57,6 +58,13 @@ func (e *Error) Unwrap() error {
 	return e.Cause
 }
 
+// Is reports whether target is the same catalogue entry, so that errors.Is
+// matches a copy made by WithCause against the entry it was made from.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && t.Description == e.Description
+}
+
 // WithCause returns a copy of e that records cause for the log.
 func (e *Error) WithCause(cause error) *Error {
 	c := *e
@@ -74,8 +82,22 @@ func AsError(err error) *Error {
 	return ErrServer.WithCause(err)
 }
 
+// catalogue collects every error that newError makes. newError is only
+// called in package-level declarations, which run once and in one goroutine
+// before main, so appending needs no lock.
+var catalogue []*Error
+
+// Catalogue returns every error a client can receive, in declaration order.
+// Copies made by WithCause are not listed: they share the original's code
+// and description.
+func Catalogue() []*Error {
+	return slices.Clone(catalogue)
+}
+
 func newError(code, description string) *Error {
-	return &Error{Code: code, Description: description, Status: statusOf(code)}
+	e := &Error{Code: code, Description: description, Status: statusOf(code)}
+	catalogue = append(catalogue, e)
+	return e
 }
 
 func statusOf(code string) int {
