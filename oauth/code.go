@@ -133,7 +133,9 @@ func (s *Server) issueCodeTokens(ctx context.Context, client consentry.Client, c
 
 	refresh, rt := s.newRefreshToken(conn, client.ID, code.Scopes, nil, record.ID, now)
 	err = s.store.IssueCodeTokens(ctx, rt, record)
-	if errors.Is(err, consentry.ErrConflict) {
+	if errors.Is(err, consentry.ErrConflict) || errors.Is(err, consentry.ErrNotFound) {
+		// The connection was revoked, authorized again or deleted with its
+		// client since the code was read.
 		return TokenResponse{}, ErrCodeInvalid.WithCause(err)
 	}
 	if err != nil {

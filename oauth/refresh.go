@@ -39,26 +39,36 @@ func (s *Server) refresh(ctx context.Context, client consentry.Client, params ma
 	if e := checkRefreshToken(rt, conn, client, now); e != nil {
 		return TokenResponse{}, e
 	}
+	// A used token goes to the reuse rules before its scope is looked at,
+	// so that asking for a bad scope cannot hide a stolen token's reuse.
+	if rt.UsedAt != nil {
+		return s.refreshUsed(ctx, client, rt, conn, params, now)
+	}
+	return s.rotate(ctx, client, rt, conn, params, now)
+}
+
+// rotate replaces an unused refresh token with a new pair.
+func (s *Server) rotate(ctx context.Context, client consentry.Client, rt consentry.RefreshToken,
+	conn consentry.Connection, params map[string]string, now time.Time) (TokenResponse, error) {
 	scopes, e := refreshScope(rt, params)
 	if e != nil {
 		return TokenResponse{}, e
 	}
-	if rt.UsedAt != nil {
-		return s.refreshUsed(ctx, client, rt, conn, scopes, now)
-	}
-
 	access, record, err := s.accessToken(ctx, client.ID, conn.ID, conn.Subject, scopes, now)
 	if err != nil {
 		return TokenResponse{}, err
 	}
 	refresh, next := s.newRefreshToken(conn, client.ID, rt.Scopes, rt.Hash, record.ID, now)
 	err = s.store.RotateRefreshToken(ctx, rt.Hash, now, next, record)
-	if errors.Is(err, consentry.ErrConflict) {
+	switch {
+	case errors.Is(err, consentry.ErrConflict):
 		// Another request used the token first, or the connection was revoked
 		// meanwhile: read it again and treat it as the used token it now is.
-		return s.refreshLost(ctx, client, rt.Hash, scopes, now)
-	}
-	if err != nil {
+		return s.refreshLost(ctx, client, rt.Hash, params, now)
+	case errors.Is(err, consentry.ErrNotFound):
+		// The token was deleted after it expired while this request ran.
+		return TokenResponse{}, ErrRefreshInvalid.WithCause(err)
+	case err != nil:
 		return TokenResponse{}, StoreError(err)
 	}
 	return s.connectionResponse(access, refresh, scopes, conn), nil
@@ -98,10 +108,13 @@ func refreshScope(rt consentry.RefreshToken, params map[string]string) ([]string
 
 // refreshLost handles the loser of a race on one refresh token.
 func (s *Server) refreshLost(ctx context.Context, client consentry.Client, hash []byte,
-	scopes []string, now time.Time) (TokenResponse, error) {
+	params map[string]string, now time.Time) (TokenResponse, error) {
 	rt, conn, err := s.store.GetRefreshToken(ctx, hash)
-	if err != nil {
+	if errors.Is(err, consentry.ErrNotFound) {
 		return TokenResponse{}, ErrRefreshInvalid.WithCause(err)
+	}
+	if err != nil {
+		return TokenResponse{}, StoreError(err)
 	}
 	if e := checkRefreshToken(rt, conn, client, now); e != nil {
 		return TokenResponse{}, e
@@ -109,16 +122,17 @@ func (s *Server) refreshLost(ctx context.Context, client consentry.Client, hash 
 	if rt.UsedAt == nil {
 		return TokenResponse{}, ErrRefreshInvalid.WithCause(errors.New("rotation conflict on an unused token"))
 	}
-	return s.refreshUsed(ctx, client, rt, conn, scopes, now)
+	return s.refreshUsed(ctx, client, rt, conn, params, now)
 }
 
 // refreshUsed applies the grace, the reuse window and the theft rule, in that
-// order, to a token that was used before.
+// order, to a token that was used before. The requested scope matters only
+// to a retry within the grace, the one case that issues tokens.
 func (s *Server) refreshUsed(ctx context.Context, client consentry.Client, rt consentry.RefreshToken,
-	conn consentry.Connection, scopes []string, now time.Time) (TokenResponse, error) {
+	conn consentry.Connection, params map[string]string, now time.Time) (TokenResponse, error) {
 	since := now.Sub(*rt.UsedAt)
 	if grace := s.refreshGrace(client); grace > 0 && since <= grace {
-		resp, err := s.refreshRetry(ctx, client, rt, conn, scopes, now)
+		resp, err := s.refreshRetry(ctx, client, rt, conn, params, now)
 		if err == nil || !errors.Is(err, consentry.ErrConflict) {
 			return resp, err
 		}
@@ -146,10 +160,11 @@ func (s *Server) refreshGrace(client consentry.Client) time.Duration {
 }
 
 // refreshRetry issues a fresh pair in place of the still unused pair that
-// replaced rt. It returns an error wrapping consentry.ErrConflict when that
-// pair is gone or used, so that the caller goes on with the reuse rules.
+// replaced rt. It returns consentry.ErrConflict when that pair is gone or
+// used, so that the caller goes on with the reuse rules. The scope is checked
+// only after that, so that a bad scope cannot skip those rules.
 func (s *Server) refreshRetry(ctx context.Context, client consentry.Client, rt consentry.RefreshToken,
-	conn consentry.Connection, scopes []string, now time.Time) (TokenResponse, error) {
+	conn consentry.Connection, params map[string]string, now time.Time) (TokenResponse, error) {
 	successor, err := s.store.GetSuccessor(ctx, rt.Hash)
 	if errors.Is(err, consentry.ErrNotFound) {
 		return TokenResponse{}, consentry.ErrConflict
@@ -160,6 +175,10 @@ func (s *Server) refreshRetry(ctx context.Context, client consentry.Client, rt c
 	if successor.UsedAt != nil || successor.RevokedAt != nil {
 		return TokenResponse{}, consentry.ErrConflict
 	}
+	scopes, e := refreshScope(rt, params)
+	if e != nil {
+		return TokenResponse{}, e
+	}
 
 	access, record, err := s.accessToken(ctx, client.ID, conn.ID, conn.Subject, scopes, now)
 	if err != nil {
@@ -167,8 +186,8 @@ func (s *Server) refreshRetry(ctx context.Context, client consentry.Client, rt c
 	}
 	refresh, next := s.newRefreshToken(conn, client.ID, rt.Scopes, rt.Hash, record.ID, now)
 	err = s.store.ReplaceSuccessor(ctx, successor.Hash, now, next, record)
-	if errors.Is(err, consentry.ErrConflict) {
-		return TokenResponse{}, err
+	if errors.Is(err, consentry.ErrConflict) || errors.Is(err, consentry.ErrNotFound) {
+		return TokenResponse{}, consentry.ErrConflict
 	}
 	if err != nil {
 		return TokenResponse{}, StoreError(err)

@@ -61,7 +61,7 @@ func setDefault(d *time.Duration, value time.Duration) {
 
 // Hooks are called on events that metrics count. Nil fields are skipped.
 type Hooks struct {
-	TokenIssued         func(grantType string)
+	TokenIssued          func(grantType string)
 	RefreshReuseDetected func()
 }
 

@@ -111,7 +111,7 @@ func (s *Server) Handler(withMetrics bool) http.Handler {
 	if withMetrics && s.metrics != nil {
 		mux.Handle("GET /metrics", s.metrics.Handler())
 	}
-	mux.HandleFunc("/", s.notFound)
+	// Unmatched paths and methods get the mux's own 404 and 405 (with Allow).
 	return s.middleware(mux)
 }
 
@@ -139,12 +139,4 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-}
-
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	requestInfoFrom(r.Context()).Route = "unmatched"
-	writeJSON(w, http.StatusNotFound, map[string]string{
-		"error":             "not_found",
-		"error_description": "No endpoint exists at this path; see the authorization server metadata.",
-	})
 }
