@@ -18,6 +18,7 @@ var (
 	ErrPendingSession = newError(CodeInvalidRequest, "This authorization request belongs to another browser session; start again from the application.")
 	ErrPendingStep    = newError(CodeInvalidRequest, "This step of the authorization request is not expected now; start again from the application.")
 	ErrCSRF           = newError(CodeInvalidRequest, "The form has expired or was not sent by this page; start again from the application.")
+	ErrDecision       = newError(CodeInvalidRequest, "The consent form was not sent by this page; start again from the application.")
 )
 
 // StartAuthorization stores a validated request bound to the browser session
@@ -74,7 +75,7 @@ func (s *Server) CompleteSignIn(ctx context.Context, req consentry.AuthRequest, 
 		return &AuthorizeError{Err: ErrPendingUnknown.WithCause(err)}
 	}
 	if err != nil {
-		return &AuthorizeError{Err: StoreError(err), RedirectURI: req.RedirectURI, State: req.State}
+		return s.Deny(ctx, req, StoreError(err))
 	}
 	return nil
 }
@@ -82,7 +83,9 @@ func (s *Server) CompleteSignIn(ctx context.Context, req consentry.AuthRequest, 
 // Deny finishes the request and returns the *AuthorizeError that sends e to
 // the client. When the request was finished meanwhile (a second tab, a
 // replayed form), the error is shown on a page instead, so that one pending
-// request yields at most one redirect.
+// request yields at most one redirect. Storage failures after the request was
+// loaded go through Deny too, so that a retry cannot send a second redirect.
+// Only when the storage cannot finish the request either does it stay pending.
 func (s *Server) Deny(ctx context.Context, req consentry.AuthRequest, e *Error) error {
 	err := s.store.FinishAuthRequest(ctx, req.ID, req.SessionHash, req.Stage)
 	if errors.Is(err, consentry.ErrConflict) {
@@ -134,7 +137,7 @@ func (s *Server) Approve(ctx context.Context, req consentry.AuthRequest) (string
 		return "", &AuthorizeError{Err: ErrPendingUnknown.WithCause(err)}
 	}
 	if err != nil {
-		return "", &AuthorizeError{Err: StoreError(err), RedirectURI: req.RedirectURI, State: req.State}
+		return "", s.Deny(ctx, req, StoreError(err))
 	}
 	return s.redirectURL(req.RedirectURI, url.Values{"code": {code}, "state": {req.State}}), nil
 }

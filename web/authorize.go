@@ -5,10 +5,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/consentry/consentry"
 	"github.com/consentry/consentry/oauth"
 	"github.com/consentry/consentry/providers/sandbox"
+	"github.com/consentry/consentry/tokens"
 )
 
 // Paths of the pages. They are fixed and take no return URL: where the
@@ -17,13 +20,6 @@ const (
 	signInPath  = "/api/v1/authorize/signin"
 	consentPath = "/api/v1/authorize/consent"
 )
-
-// errDecision is the page error for a consent form without a valid decision.
-var errDecision = &oauth.Error{
-	Code:        oauth.CodeInvalidRequest,
-	Description: "The consent form was not sent by this page; start again from the application.",
-	Status:      http.StatusBadRequest,
-}
 
 // authorize starts an authorization (RFC 6749 §4.1.1): it validates the
 // request, stores it bound to the browser session, and shows the sign-in page.
@@ -37,11 +33,13 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	if id := oauth.CorrelationID(params.Get("correlation_id")); id != "" {
 		info.CorrelationID = id
 	}
-	if len(params["client_id"]) == 1 {
-		info.ClientID = params.Get("client_id")
-	}
 
 	valid, err := s.oauth.ValidateAuthorize(r.Context(), params)
+	// Only a registered client_id reaches the log: an unknown value may be
+	// anything an integrator pasted into the wrong field, a secret included.
+	if err == nil || clientFound(err) {
+		info.ClientID = params.Get("client_id")
+	}
 	if err != nil {
 		s.authorizeError(w, r, err)
 		return
@@ -66,7 +64,19 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		s.authorizeError(w, r, err)
 		return
 	}
-	s.renderSignIn(w, r, http.StatusOK, req, session, valid.Client.Name, valid.Provider.Name, "", "")
+	names := pageNames{client: valid.Client.Name, provider: valid.Provider.Name}
+	s.renderSignIn(w, r, http.StatusOK, req, session, signInView{names: names})
+}
+
+// clientFound reports whether an authorization error came after the
+// client_id was looked up and found, at the redirect_uri check or later.
+func clientFound(err error) bool {
+	var ae *oauth.AuthorizeError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	return ae.RedirectURI != "" || errors.Is(ae.Err, oauth.ErrRedirectURIMissing) ||
+		errors.Is(ae.Err, oauth.ErrRedirectURIUnknown)
 }
 
 // authorizeParams returns the parameters of an authorization request: the
@@ -176,11 +186,15 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.signInFailed(w, r, req, session, form["username"], err)
 		return
 	}
-	newSession := s.startSession(w)
+	// The new cookie is set only once the request is bound to it: a sign-in
+	// that loses a race with a second submit of the same form must not
+	// replace the session that the winner's consent page needs.
+	newSession := tokens.NewSecret()
 	if err := s.oauth.CompleteSignIn(r.Context(), req, userID, sessionHash(newSession)); err != nil {
 		s.authorizeError(w, r, err)
 		return
 	}
+	s.setSession(w, newSession)
 	http.Redirect(w, r, consentPath+"?request="+url.QueryEscape(req.ID), http.StatusSeeOther)
 }
 
@@ -189,29 +203,36 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 // temporarily_unavailable to the client when no hashing slot is free.
 func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, req consentry.AuthRequest,
 	session, username string, err error) {
+	var locked *sandbox.LockedError
+	isLocked := errors.As(err, &locked)
+	switch {
+	case errors.Is(err, sandbox.ErrBusy):
+		s.authorizeError(w, r, s.oauth.Deny(r.Context(), req, oauth.ErrSignInBusy))
+		return
+	case !isLocked && !errors.Is(err, sandbox.ErrInvalidCredentials):
+		s.authorizeError(w, r, s.oauth.Deny(r.Context(), req, oauth.StoreError(err)))
+		return
+	}
 	names, lookupErr := s.pageNames(r, req)
 	if lookupErr != nil {
 		s.authorizeError(w, r, lookupErr)
 		return
 	}
-	var locked *sandbox.LockedError
-	switch {
-	case errors.As(err, &locked):
+	if isLocked {
 		s.log.InfoContext(r.Context(), "sign-in rejected: locked", "request_id", requestID(r),
 			"client_id", req.ClientID, "provider_id", req.ProviderID)
-		s.renderSignIn(w, r, http.StatusTooManyRequests, req, session, names.client, names.provider,
-			username, "locked")
-	case errors.Is(err, sandbox.ErrInvalidCredentials):
-		s.log.InfoContext(r.Context(), "sign-in failed", "request_id", requestID(r),
-			"client_id", req.ClientID, "provider_id", req.ProviderID)
-		s.renderSignIn(w, r, http.StatusUnauthorized, req, session, names.client, names.provider,
-			username, "invalid")
-	case errors.Is(err, sandbox.ErrBusy):
-		s.authorizeError(w, r, s.oauth.Deny(r.Context(), req, oauth.ErrSignInBusy))
-	default:
-		s.authorizeError(w, r, &oauth.AuthorizeError{Err: oauth.StoreError(err),
-			RedirectURI: req.RedirectURI, State: req.State})
+		// Both values round up, so that a lock ending in 30 seconds reads as
+		// 1 minute rather than 0; RFC 6585 §4 allows Retry-After on a 429.
+		left := locked.Until.Sub(s.oauth.Now())
+		w.Header().Set("Retry-After", strconv.Itoa(int((left+time.Second-1)/time.Second)))
+		s.renderSignIn(w, r, http.StatusTooManyRequests, req, session, signInView{names: names,
+			username: username, problem: "locked", lockMinutes: int((left + time.Minute - 1) / time.Minute)})
+		return
 	}
+	s.log.InfoContext(r.Context(), "sign-in failed", "request_id", requestID(r),
+		"client_id", req.ClientID, "provider_id", req.ProviderID)
+	s.renderSignIn(w, r, http.StatusUnauthorized, req, session, signInView{names: names,
+		username: username, problem: "invalid"})
 }
 
 // consentPage shows the consent page of a signed-in pending request.
@@ -268,7 +289,7 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 	case "deny":
 		s.authorizeError(w, r, s.oauth.Deny(r.Context(), req, oauth.ErrUserDenied))
 	default:
-		s.authorizeError(w, r, &oauth.AuthorizeError{Err: errDecision})
+		s.authorizeError(w, r, &oauth.AuthorizeError{Err: oauth.ErrDecision})
 	}
 }
 

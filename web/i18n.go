@@ -9,7 +9,8 @@ import (
 )
 
 // texts holds the pages' strings by language. Strings with %s take the
-// client or provider name, inserted and escaped by html/template.
+// client or provider name, inserted and escaped by html/template. The %d of
+// error_locked takes the minutes a sign-in lock still lasts.
 var texts = map[string]map[string]string{
 	"en": {
 		"signin_title":                    "Sign in to %s",
@@ -19,7 +20,7 @@ var texts = map[string]map[string]string{
 		"signin":                          "Sign in",
 		"cancel":                          "Cancel",
 		"error_invalid":                   "The username or password is incorrect.",
-		"error_locked":                    "Too many failed sign-ins. Sign-in is blocked for 15 minutes; try again later.",
+		"error_locked":                    "Too many failed sign-ins. Sign-in is blocked; try again in %d min.",
 		"consent_title":                   "Allow %s to read your data?",
 		"consent_intro":                   "If you allow it, the application receives the following information from %s:",
 		"consent_note":                    "You can end this access at any time by revoking the connection.",
@@ -44,7 +45,7 @@ var texts = map[string]map[string]string{
 		"signin":                          "Se connecter",
 		"cancel":                          "Annuler",
 		"error_invalid":                   "Le nom d'utilisateur ou le mot de passe est incorrect.",
-		"error_locked":                    "Trop de tentatives de connexion échouées. La connexion est bloquée pendant 15 minutes ; réessayez plus tard.",
+		"error_locked":                    "Trop de tentatives de connexion échouées. La connexion est bloquée ; réessayez dans %d min.",
 		"consent_title":                   "Autoriser %s à lire vos données ?",
 		"consent_intro":                   "Si vous l'autorisez, l'application reçoit les informations suivantes de %s :",
 		"consent_note":                    "Vous pouvez mettre fin à cet accès à tout moment en révoquant la connexion.",

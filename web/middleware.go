@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/consentry/consentry/oauth"
@@ -77,13 +78,25 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				s.log.ErrorContext(ctx, "handler panicked", "request_id", info.ID,
 					"route", info.Route, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if rec.status == 0 {
-					s.writeError(rec, r.WithContext(ctx), oauth.ErrServer)
+					s.writePanicError(rec, r.WithContext(ctx), info.Route)
 				}
 			}
 			s.logRequest(ctx, r, info, rec.status, time.Since(start))
 		}()
 		next.ServeHTTP(rec, r.WithContext(ctx))
 	})
+}
+
+// writePanicError sends server_error for a request whose handler panicked.
+// The authorization pages get an error page, because they must never redirect
+// to a URI they have not verified, and every other route a JSON error.
+func (s *Server) writePanicError(w http.ResponseWriter, r *http.Request, route string) {
+	_, path, _ := strings.Cut(route, " ")
+	if strings.HasPrefix(path, "/api/v1/authorize") {
+		s.authorizeError(w, r, oauth.ErrServer)
+		return
+	}
+	s.writeError(w, r, oauth.ErrServer)
 }
 
 func (s *Server) logRequest(ctx context.Context, r *http.Request, info *requestInfo, status int,

@@ -59,7 +59,9 @@ type pageData struct {
 	Username     string
 	// Problem selects the sign-in failure text: "invalid" or "locked".
 	Problem string
-	Scopes  []string
+	// LockMinutes is how many minutes a sign-in lock still lasts.
+	LockMinutes int
+	Scopes      []string
 	// Message is the catalogue description of an error page.
 	Message string
 }
@@ -73,26 +75,36 @@ type pageNames struct {
 func (s *Server) pageNames(r *http.Request, req consentry.AuthRequest) (pageNames, error) {
 	client, err := s.store.GetClient(r.Context(), req.ClientID)
 	if err != nil {
-		return pageNames{}, s.pendingLookupError(req, err)
+		return pageNames{}, s.pendingLookupError(r, req, err)
 	}
 	provider, err := s.store.GetProvider(r.Context(), req.ProviderID)
 	if err != nil {
-		return pageNames{}, s.pendingLookupError(req, err)
+		return pageNames{}, s.pendingLookupError(r, req, err)
 	}
 	return pageNames{client: client.Name, provider: provider.Name}, nil
 }
 
-// pendingLookupError answers a failed lookup of a pending request's client or
-// provider: deleted meanwhile, or the storage failing.
-func (s *Server) pendingLookupError(req consentry.AuthRequest, err error) error {
+// pendingLookupError returns the error for a failed lookup of a pending
+// request's client or provider. A deleted record gets a page. A storage
+// failure finishes the request, so that a retry cannot send a second redirect.
+func (s *Server) pendingLookupError(r *http.Request, req consentry.AuthRequest, err error) error {
 	if errors.Is(err, consentry.ErrNotFound) {
 		return &oauth.AuthorizeError{Err: oauth.ErrPendingUnknown.WithCause(err)}
 	}
-	return &oauth.AuthorizeError{Err: oauth.StoreError(err), RedirectURI: req.RedirectURI, State: req.State}
+	return s.oauth.Deny(r.Context(), req, oauth.StoreError(err))
+}
+
+// signInView is the content of a sign-in page besides the pending request.
+type signInView struct {
+	names    pageNames
+	username string
+	// problem selects the failure text: "", "invalid" or "locked".
+	problem     string
+	lockMinutes int
 }
 
 func (s *Server) renderSignIn(w http.ResponseWriter, r *http.Request, status int, req consentry.AuthRequest,
-	session, clientName, providerName, username, problem string) {
+	session string, view signInView) {
 	data := pageData{
 		Lang:         pageLang(req.Locale),
 		T:            pageTexts(req.Locale),
@@ -100,10 +112,11 @@ func (s *Server) renderSignIn(w http.ResponseWriter, r *http.Request, status int
 		PendingID:    req.ID,
 		CSRF:         s.csrfToken(req.ID, session, consentry.StageSignIn),
 		Action:       signInPath,
-		ClientName:   clientName,
-		ProviderName: providerName,
-		Username:     username,
-		Problem:      problem,
+		ClientName:   view.names.client,
+		ProviderName: view.names.provider,
+		Username:     view.username,
+		Problem:      view.problem,
+		LockMinutes:  view.lockMinutes,
 	}
 	s.render(w, r, status, s.pages.signIn, data, req.RedirectURI)
 }
@@ -173,6 +186,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, t *t
 }
 
 // originOf returns scheme://host[:port] of a registered redirect URI.
+//
+// NOTE: the CSP host-source grammar has no form for IPv6 literals. For a
+// redirect URI on [::1], browsers probably drop the listed origin and block the
+// redirect that follows a form post. A localhost or 127.0.0.1 URI works.
 func originOf(uri string) string {
 	scheme, rest, ok := strings.Cut(uri, "://")
 	if !ok {

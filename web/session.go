@@ -33,11 +33,17 @@ func (s *Server) session(r *http.Request) string {
 	return cookie.Value
 }
 
-// startSession sets a new browser-session cookie and returns its value. The
-// cookie is HttpOnly so scripts cannot read it, and SameSite=Lax so that
-// cross-site form posts arrive without it.
+// startSession sets a new browser-session cookie and returns its value.
 func (s *Server) startSession(w http.ResponseWriter) string {
 	id := tokens.NewSecret()
+	s.setSession(w, id)
+	return id
+}
+
+// setSession sets the browser-session cookie to id. The cookie is HttpOnly so
+// scripts cannot read it, and SameSite=Lax so that cross-site form posts
+// arrive without it.
+func (s *Server) setSession(w http.ResponseWriter, id string) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     s.sessionCookieName(),
 		Value:    id,
@@ -47,7 +53,6 @@ func (s *Server) startSession(w http.ResponseWriter) string {
 		Secure:   s.secureCookies,
 		SameSite: http.SameSiteLaxMode,
 	})
-	return id
 }
 
 // sessionHash returns the digest under which a session id is stored.
