@@ -232,7 +232,7 @@ func (e *env) requestLog(t *testing.T, requestID string) logLine {
 // sessionCookie returns the session cookie that a response sets, or nil.
 func sessionCookie(p page, name string) *http.Cookie {
 	for _, c := range p.resp.Cookies() {
-		if c.Name == name {
+		if (c.Name == name || strings.HasPrefix(c.Name, name+"_")) && c.MaxAge >= 0 {
 			return c
 		}
 	}
@@ -243,14 +243,21 @@ func sessionCookie(p page, name string) *http.Cookie {
 // the issuer.
 func (e *env) jarSession(b *browser) string {
 	e.t.Helper()
+	return e.jarSessionCookie(b).Value
+}
+
+// jarSessionCookie returns the session cookie the browser holds for the
+// issuer, or an empty cookie.
+func (e *env) jarSessionCookie(b *browser) *http.Cookie {
+	e.t.Helper()
 	issuer, err := url.Parse(e.issuer)
 	if err != nil {
 		e.t.Fatalf("parse issuer: %v", err)
 	}
 	for _, c := range b.client.Jar.Cookies(issuer) {
-		if strings.HasSuffix(c.Name, "consentry_session") {
-			return c.Value
+		if strings.Contains(c.Name, "consentry_session") {
+			return c
 		}
 	}
-	return ""
+	return &http.Cookie{}
 }

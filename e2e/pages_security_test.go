@@ -64,7 +64,7 @@ func TestConsentSessionBinding(t *testing.T) {
 	e := newEnv(t)
 	owner := e.newBrowser()
 	signInPage := e.openSignIn(owner, nil)
-	preSignIn := e.jarSession(owner)
+	preSignIn := e.jarSessionCookie(owner)
 	after := owner.submit(e.issuer, signInPage, credentials(server.DevUsername, server.DevPassword))
 	wantSignedIn(t, after)
 	consentURL := e.issuer + after.resp.Header.Get("Location")
@@ -77,8 +77,8 @@ func TestConsentSessionBinding(t *testing.T) {
 		browser *browser
 	}{
 		{"no cookie", e.newBrowser()},
-		{"cookie from before sign-in", e.browserWithSession(preSignIn)},
-		{"another session", e.browserWithSession(tokens.NewSecret())},
+		{"cookie from before sign-in", e.browserWithSession(preSignIn.Name, preSignIn.Value)},
+		{"another session", e.browserWithSession(preSignIn.Name, tokens.NewSecret())},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -94,14 +94,14 @@ func TestConsentSessionBinding(t *testing.T) {
 
 // browserWithSession returns a browser whose jar holds the session cookie
 // value, as a browser that copied or kept it would.
-func (e *env) browserWithSession(value string) *browser {
+func (e *env) browserWithSession(name, value string) *browser {
 	e.t.Helper()
 	b := e.newBrowser()
 	issuer, err := url.Parse(e.issuer)
 	if err != nil {
 		e.t.Fatalf("parse issuer: %v", err)
 	}
-	b.client.Jar.SetCookies(issuer, []*http.Cookie{{Name: sessionCookieN, Value: value, Path: "/"}})
+	b.client.Jar.SetCookies(issuer, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
 	return b
 }
 

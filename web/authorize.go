@@ -56,14 +56,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	session := s.session(r)
-	if session == "" {
-		session = s.startSession(w)
-	}
+	session := tokens.NewSecret()
 	if err := s.oauth.StartAuthorization(r.Context(), &req, sessionHash(session)); err != nil {
 		s.authorizeError(w, r, err)
 		return
 	}
+	s.setSession(w, req.ID, session)
 	names := pageNames{client: valid.Client.Name, provider: valid.Provider.Name}
 	s.renderSignIn(w, r, http.StatusOK, req, session, signInView{names: names})
 }
@@ -164,7 +162,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.authorizeError(w, r, e)
 		return
 	}
-	session := s.session(r)
+	session := s.session(r, form["request"])
 	req, err := s.oauth.Pending(r.Context(), form["request"], sessionHash(session), consentry.StageSignIn)
 	if err != nil {
 		s.authorizeError(w, r, err)
@@ -194,7 +192,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.authorizeError(w, r, err)
 		return
 	}
-	s.setSession(w, newSession)
+	s.setSession(w, req.ID, newSession)
 	http.Redirect(w, r, consentPath+"?request="+url.QueryEscape(req.ID), http.StatusSeeOther)
 }
 
@@ -242,7 +240,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 		s.authorizeError(w, r, &oauth.AuthorizeError{Err: oauth.ErrPendingUnknown})
 		return
 	}
-	session := s.session(r)
+	session := s.session(r, query.Get("request"))
 	req, err := s.oauth.Pending(r.Context(), query.Get("request"), sessionHash(session), consentry.StageConsent)
 	if err != nil {
 		s.authorizeError(w, r, err)
@@ -265,7 +263,7 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 		s.authorizeError(w, r, e)
 		return
 	}
-	session := s.session(r)
+	session := s.session(r, form["request"])
 	req, err := s.oauth.Pending(r.Context(), form["request"], sessionHash(session), consentry.StageConsent)
 	if err != nil {
 		s.authorizeError(w, r, err)

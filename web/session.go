@@ -14,38 +14,42 @@ import (
 // that the cookie is still there when the consent form is posted.
 const sessionCookieMaxAge = 3600
 
-// sessionCookieName returns the name of the browser-session cookie. With
-// Secure cookies the __Host- prefix pins it to this host and path /, so that
-// a sibling subdomain cannot plant a session id.
-func (s *Server) sessionCookieName() string {
+// sessionCookieName returns the name of the browser-session cookie of one
+// pending request. Each request has a cookie of its own, so that signing in
+// on one tab, which replaces that request's session id, leaves the requests
+// of other tabs working. With Secure cookies the __Host- prefix pins the
+// cookie to this host and path /, so that a sibling subdomain cannot plant a
+// session id.
+func (s *Server) sessionCookieName(requestID string) string {
+	digest := sha256.Sum256([]byte(requestID))
+	name := "consentry_session_" + base64.RawURLEncoding.EncodeToString(digest[:9])
 	if s.secureCookies {
-		return "__Host-consentry_session"
+		return "__Host-" + name
 	}
-	return "consentry_session"
+	return name
 }
 
-// session returns the browser-session id from the request's cookie, or "".
-func (s *Server) session(r *http.Request) string {
-	cookie, err := r.Cookie(s.sessionCookieName())
+// session returns the browser-session id of a pending request from its
+// cookie, or "".
+func (s *Server) session(r *http.Request, requestID string) string {
+	if requestID == "" {
+		return ""
+	}
+	cookie, err := r.Cookie(s.sessionCookieName(requestID))
 	if err != nil {
 		return ""
 	}
 	return cookie.Value
 }
 
-// startSession sets a new browser-session cookie and returns its value.
-func (s *Server) startSession(w http.ResponseWriter) string {
-	id := tokens.NewSecret()
-	s.setSession(w, id)
-	return id
-}
-
-// setSession sets the browser-session cookie to id. The cookie is HttpOnly so
-// scripts cannot read it, and SameSite=Lax so that cross-site form posts
-// arrive without it.
-func (s *Server) setSession(w http.ResponseWriter, id string) {
+// setSession sets the browser-session cookie of a pending request to id. The
+// cookie is HttpOnly so scripts cannot read it, and SameSite=Lax so that
+// cross-site form posts arrive without it. It is left to expire after the
+// request finishes, so that a replayed form still gets the page that says
+// the request is finished.
+func (s *Server) setSession(w http.ResponseWriter, requestID, id string) {
 	http.SetCookie(w, &http.Cookie{
-		Name:     s.sessionCookieName(),
+		Name:     s.sessionCookieName(requestID),
 		Value:    id,
 		Path:     "/",
 		MaxAge:   sessionCookieMaxAge,
