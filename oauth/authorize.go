@@ -147,7 +147,7 @@ func (s *Server) verifyClientRedirect(ctx context.Context, params url.Values) (c
 	if len(uris) != 1 || uris[0] == "" {
 		return consentry.Client{}, "", page(ErrRedirectURIMissing)
 	}
-	if !slices.Contains(client.RedirectURIs, uris[0]) {
+	if !RedirectURIRegistered(client, uris[0]) {
 		return consentry.Client{}, "", page(ErrRedirectURIUnknown)
 	}
 	return client, uris[0], nil
