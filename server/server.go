@@ -81,6 +81,11 @@ func (s *Server) OAuth() *oauth.Server {
 	return s.oauth
 }
 
+// Keys returns the signing-key manager, for tests that rotate or revoke keys.
+func (s *Server) Keys() *tokens.KeyManager {
+	return s.keys
+}
+
 // Issuer returns the issuer in force.
 func (s *Server) Issuer() string {
 	return s.cfg.Issuer
