@@ -23,6 +23,13 @@ type Dialect struct {
 	// reached or is locked beyond its timeout. Store returns
 	// consentry.ErrUnavailable for it.
 	IsUnavailable func(err error) bool
+	// IsRetryable reports whether err means that the database rolled the
+	// transaction back because it conflicted with a concurrent one (on
+	// PostgreSQL, a serialization failure or a deadlock), so that running it
+	// again may succeed. Store runs such a transaction, or a statement
+	// outside one, again a bounded number of times and then returns
+	// consentry.ErrUnavailable.
+	IsRetryable func(err error) bool
 	// MigrationLock, when not empty, is run first in every migration
 	// transaction so that concurrent migrators apply each migration once.
 	// SQLite needs none, because its write transactions already exclude each
@@ -66,4 +73,8 @@ func (d Dialect) isForeignKeyViolation(err error) bool {
 
 func (d Dialect) isUnavailable(err error) bool {
 	return d.IsUnavailable != nil && d.IsUnavailable(err)
+}
+
+func (d Dialect) isRetryable(err error) bool {
+	return d.IsRetryable != nil && d.IsRetryable(err)
 }

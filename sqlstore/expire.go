@@ -35,9 +35,13 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time, keep time.Dura
 	c := s.conn()
 	total := 0
 	for _, t := range expiringTables {
+		// The limit is part of the statement, not a parameter, so that
+		// PostgreSQL's generic plan of the prepared statement is made for
+		// a batch of that size. For LIMIT $n it assumes a tenth of the
+		// table, and may then choose to scan all of it.
 		n, err := c.execCount(ctx, fmt.Sprintf(`DELETE FROM %[1]s WHERE %[2]s IN
-			(SELECT %[2]s FROM %[1]s WHERE %[3]s < ? ORDER BY %[3]s LIMIT ?)`,
-			t.name, t.key, t.column), cutoff, limit)
+			(SELECT %[2]s FROM %[1]s WHERE %[3]s < ? ORDER BY %[3]s LIMIT %[4]d)`,
+			t.name, t.key, t.column, limit), cutoff)
 		if err != nil {
 			return total, s.wrap("delete expired "+t.name, err)
 		}

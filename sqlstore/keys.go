@@ -47,6 +47,7 @@ func (s *Store) CreateFirstSigningKey(ctx context.Context, k consentry.SigningKe
 	bool, error) {
 	created := false
 	err := s.inTx(ctx, func(tx conn) error {
+		created = false
 		// The upsert locks the row until commit, also when it exists already.
 		_, err := tx.exec(ctx, `INSERT INTO store_locks (name) VALUES (?)
 			ON CONFLICT (name) DO UPDATE SET name = excluded.name`, "signing_keys")

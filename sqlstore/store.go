@@ -60,10 +60,19 @@ type querier interface {
 type conn struct {
 	q querier
 	d Dialect
+	// tx is set on the conn of a transaction. Its statements are not retried
+	// one by one, because the database rolled back the whole transaction.
+	tx bool
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return c.q.ExecContext(ctx, c.d.Rebind(query), args...)
+	var res sql.Result
+	err := c.retry(ctx, func() error {
+		var err error
+		res, err = c.q.ExecContext(ctx, c.d.Rebind(query), args...)
+		return err
+	})
+	return res, err
 }
 
 // execCount runs a statement and returns how many rows it changed.
@@ -75,12 +84,43 @@ func (c conn) execCount(ctx context.Context, query string, args ...any) (int64, 
 	return res.RowsAffected()
 }
 
+// query runs a query that returns rows. It is not retried, because only
+// read-only listings use it.
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return c.q.QueryContext(ctx, c.d.Rebind(query), args...)
 }
 
-func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.d.Rebind(query), args...)
+// queryRow returns a row that runs query when it is scanned.
+func (c conn) queryRow(ctx context.Context, query string, args ...any) row {
+	return row{c: c, ctx: ctx, query: query, args: args}
+}
+
+// row is a query that returns at most one row. Running it in Scan lets a
+// statement outside a transaction be retried with its scan.
+type row struct {
+	c     conn
+	ctx   context.Context
+	query string
+	args  []any
+}
+
+// Scan runs the query and copies the first row into dest, like
+// (*sql.Row).Scan.
+func (r row) Scan(dest ...any) error {
+	return r.c.retry(r.ctx, func() error {
+		return r.c.q.QueryRowContext(r.ctx, r.c.d.Rebind(r.query), r.args...).Scan(dest...)
+	})
+}
+
+// retry runs fn, one statement, and outside a transaction runs it again
+// while the dialect reports a retryable error. PostgreSQL runs a statement
+// outside a transaction in a transaction of its own, which it rolled back
+// with that error, so running the statement again is safe.
+func (c conn) retry(ctx context.Context, fn func() error) error {
+	if c.tx {
+		return fn()
+	}
+	return retry(ctx, c.d, fn)
 }
 
 // exists reports whether query returns a row.
@@ -101,16 +141,24 @@ func (s *Store) conn() conn {
 // inTx runs fn in a transaction, committing when fn returns nil. The SQLite
 // backend opens its transactions with BEGIN IMMEDIATE, so a transaction that
 // writes holds the write lock from its first statement.
+//
+// When the dialect reports that the database rolled the transaction back as
+// a serialization failure or a deadlock victim (PostgreSQL), nothing of it
+// was stored, so inTx runs it again from the start, within the bounds of
+// retry. fn must therefore set any variable that it shares with its caller
+// on every run.
 func (s *Store) inTx(ctx context.Context, fn func(c conn) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(conn{q: tx, d: s.dialect}); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return retry(ctx, s.dialect, func() error {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := fn(conn{q: tx, d: s.dialect, tx: true}); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	})
 }
 
 // wrap adds the operation to err and maps database errors to the errors of
@@ -131,6 +179,11 @@ func (s *Store) wrap(op string, err error) error {
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
 		s.dialect.isUnavailable(err):
 		return fmt.Errorf("sqlstore: %s: %w", op, consentry.ErrUnavailable)
+	case s.dialect.isRetryable(err):
+		// retry ran out of attempts: the database keeps rolling back
+		// conflicting writes, and the client may try again later.
+		return fmt.Errorf("sqlstore: %s: conflicting concurrent transactions: %w",
+			op, consentry.ErrUnavailable)
 	default:
 		return fmt.Errorf("sqlstore: %s: %w", op, err)
 	}

@@ -7,14 +7,17 @@ import (
 	"strings"
 
 	"github.com/consentry/consentry"
+	"github.com/consentry/consentry/postgres"
 	"github.com/consentry/consentry/sqlite"
 )
 
 // dsnForms names the accepted --db values in error messages.
 const dsnForms = "sqlite:PATH, sqlite::memory: or a postgres:// URL"
 
-// errPostgresNotBuilt reports a postgres:// database, which this build cannot open.
-var errPostgresNotBuilt = errors.New("PostgreSQL support is not built in yet: use --db sqlite:PATH")
+// isPostgresURL reports whether dsn names a PostgreSQL database.
+func isPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
 
 // sqlitePath returns the file path (or ":memory:") of a sqlite: database. It
 // rejects anything else. Its errors never contain the value, because a
@@ -23,8 +26,6 @@ func sqlitePath(dsn string) (string, error) {
 	switch {
 	case dsn == "":
 		return "", fmt.Errorf("missing database: set --db or CONSENTRY_DB to %s", dsnForms)
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return "", errPostgresNotBuilt
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(dsn, "sqlite:")
 		if path == "" {
@@ -37,9 +38,19 @@ func sqlitePath(dsn string) (string, error) {
 	}
 }
 
-// openStore opens the database named by dsn. The returned migrate function
-// applies pending schema migrations. The caller closes the store.
+// openStore opens the database named by dsn: a PostgreSQL database for a
+// postgres:// or postgresql:// URL, else a SQLite file. The returned migrate
+// function applies pending schema migrations. The caller closes the store.
+// No error contains dsn, which may hold a password: the postgres package
+// leaves the URL out of its errors too.
 func openStore(ctx context.Context, dsn string) (consentry.Store, func(context.Context) error, error) {
+	if isPostgresURL(dsn) {
+		store, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open database: %w", err)
+		}
+		return store, store.Migrate, nil
+	}
 	path, err := sqlitePath(dsn)
 	if err != nil {
 		return nil, nil, err
