@@ -213,9 +213,12 @@ type AccessToken struct {
 	ConnectionID string
 	Subject      string
 	Scopes       []string
-	IssuedAt     time.Time
-	ExpiresAt    time.Time
-	// RevokedAt is set when the token or its connection was revoked.
+	// KeyID is the kid of the key that signed the token.
+	KeyID     string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	// RevokedAt is set when the token, its connection or its signing key
+	// was revoked.
 	RevokedAt *time.Time
 }
 

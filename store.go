@@ -112,7 +112,8 @@ type Store interface {
 	// (client credentials).
 	CreateAccessToken(ctx context.Context, at AccessToken) error
 	// GetAccessToken returns the record of the token with the jti. Its
-	// RevokedAt is set when the token or its connection was revoked.
+	// RevokedAt is set when the token, its connection or its signing key was
+	// revoked, so that one read tells every replica at once.
 	GetAccessToken(ctx context.Context, id string) (AccessToken, error)
 	// RevokeAccessToken revokes one access token; revoking a revoked token
 	// succeeds.

@@ -96,3 +96,21 @@ func TestKeyRevocationRejectsTokens(t *testing.T) {
 		t.Errorf("providers with the replacement key's token: got status %d, want 200", got)
 	}
 }
+
+// TestKeyRevocationSeenByOtherReplica revokes a key through a second server
+// on the same store: the first server rejects the key's tokens on its next
+// request, although its own key cache still holds the key.
+func TestKeyRevocationSeenByOtherReplica(t *testing.T) {
+	a := newEnv(t)
+	b := newEnvWithStore(t, a.store)
+	admin := a.clientToken()
+	if got := a.providersStatus(admin); got != http.StatusOK {
+		t.Fatalf("providers before revocation: got status %d, want 200", got)
+	}
+	if _, err := b.srv.Keys().Revoke(context.Background(), tokenKeyID(t, admin)); err != nil {
+		t.Fatalf("revoke on the other replica: %v", err)
+	}
+	if got := a.providersStatus(admin); got != http.StatusUnauthorized {
+		t.Errorf("providers after revocation elsewhere: got status %d, want 401", got)
+	}
+}

@@ -10,9 +10,9 @@ import (
 
 func insertAccessToken(ctx context.Context, tx conn, at consentry.AccessToken) error {
 	_, err := tx.exec(ctx, `INSERT INTO access_tokens (id, client_id, connection_id, subject,
-		scopes, issued_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		scopes, key_id, issued_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		at.ID, at.ClientID, nullText(at.ConnectionID), at.Subject, encodeList(at.Scopes),
-		millis(at.IssuedAt), millis(at.ExpiresAt), nullMillis(at.RevokedAt))
+		nullText(at.KeyID), millis(at.IssuedAt), millis(at.ExpiresAt), nullMillis(at.RevokedAt))
 	return err
 }
 
@@ -23,17 +23,20 @@ func (s *Store) CreateAccessToken(ctx context.Context, at consentry.AccessToken)
 }
 
 // GetAccessToken returns the token with the jti. Its RevokedAt is the token's
-// own revocation time or, when the token's connection was revoked, the
-// connection's.
+// own revocation time or else, when the token's connection or signing key
+// was revoked, that revocation's time.
 func (s *Store) GetAccessToken(ctx context.Context, id string) (consentry.AccessToken, error) {
 	var at consentry.AccessToken
 	err := s.conn().queryRow(ctx, `SELECT a.id, a.client_id, a.connection_id, a.subject,
-		a.scopes, a.issued_at, a.expires_at, COALESCE(a.revoked_at, c.revoked_at)
-		FROM access_tokens a LEFT JOIN connections c ON c.id = a.connection_id
+		a.scopes, a.key_id, a.issued_at, a.expires_at,
+		COALESCE(a.revoked_at, c.revoked_at, k.revoked_at)
+		FROM access_tokens a
+		LEFT JOIN connections c ON c.id = a.connection_id
+		LEFT JOIN signing_keys k ON k.id = a.key_id
 		WHERE a.id = ?`, id).
 		Scan(&at.ID, &at.ClientID, textColumn{&at.ConnectionID}, &at.Subject,
-			listColumn{&at.Scopes}, timeColumn{&at.IssuedAt}, timeColumn{&at.ExpiresAt},
-			nullTimeColumn{&at.RevokedAt})
+			listColumn{&at.Scopes}, textColumn{&at.KeyID}, timeColumn{&at.IssuedAt},
+			timeColumn{&at.ExpiresAt}, nullTimeColumn{&at.RevokedAt})
 	if err != nil {
 		return consentry.AccessToken{}, s.wrap("get access token", err)
 	}

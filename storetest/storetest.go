@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) consentry.Store) {
 		{"IssueCodeTokensRejected", testIssueCodeTokensRejected},
 		{"AccessTokens", testAccessTokens},
 		{"AccessTokenOfRevokedConnection", testAccessTokenOfRevokedConnection},
+		{"AccessTokenOfRevokedKey", testAccessTokenOfRevokedKey},
 		{"TimesKeepMilliseconds", testTimesKeepMilliseconds},
 
 		{"GetRefreshToken", testGetRefreshToken},

@@ -149,3 +149,19 @@ func testTimesKeepMilliseconds(t *testing.T, s consentry.Store) {
 		t.Errorf("got IssuedAt %v, want %v", got.IssuedAt, want)
 	}
 }
+
+func testAccessTokenOfRevokedKey(t *testing.T, s consentry.Store) {
+	e := newEnv(t, s)
+	key := sampleKey("kid-revoked", t0)
+	must(t, s.CreateSigningKey(e.ctx, key))
+	token := consentry.AccessToken{ID: "key-jti", ClientID: e.client.ID, Subject: e.client.ID,
+		Scopes: []string{consentry.ScopeClientAdmin}, KeyID: key.ID, IssuedAt: t0, ExpiresAt: after(5 * time.Minute)}
+	must(t, s.CreateAccessToken(e.ctx, token))
+	equal(t, "token with a key id", e.accessToken(token.ID), token)
+
+	must(t, s.RevokeSigningKey(e.ctx, key.ID, after(time.Minute)))
+	got := e.accessToken(token.ID)
+	if got.RevokedAt == nil || !got.RevokedAt.Equal(after(time.Minute)) {
+		t.Errorf("got RevokedAt %v after its signing key was revoked, want %v", got.RevokedAt, after(time.Minute))
+	}
+}

@@ -53,20 +53,27 @@ type accessTokenClaims struct {
 // kid and typ "at+jwt", signed with the newest active key. An unset IssuedAt
 // means now. Times are rounded down to whole seconds.
 func (m *KeyManager) Sign(ctx context.Context, c AccessClaims) (string, error) {
+	token, _, err := m.SignWithKeyID(ctx, c)
+	return token, err
+}
+
+// SignWithKeyID is Sign that also returns the kid of the signing key, which
+// the caller records so that revoking the key revokes the token.
+func (m *KeyManager) SignWithKeyID(ctx context.Context, c AccessClaims) (string, string, error) {
 	if c.IssuedAt.IsZero() {
 		c.IssuedAt = m.now()
 	}
 	if err := c.validate(); err != nil {
-		return "", err
+		return "", "", err
 	}
 
 	set, err := m.keys(ctx)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	key := set.signer(m.now())
 	if key == nil {
-		return "", errors.New("tokens: sign: no active signing key")
+		return "", "", errors.New("tokens: sign: no active signing key")
 	}
 
 	signer, err := jose.NewSigner(
@@ -74,14 +81,14 @@ func (m *KeyManager) Sign(ctx context.Context, c AccessClaims) (string, error) {
 		(&jose.SignerOptions{}).WithType(AccessTokenType),
 	)
 	if err != nil {
-		return "", fmt.Errorf("tokens: sign: %w", err)
+		return "", "", fmt.Errorf("tokens: sign: %w", err)
 	}
 
 	token, err := jwt.Signed(signer).Claims(c.jwtClaims()).Serialize()
 	if err != nil {
-		return "", fmt.Errorf("tokens: sign: %w", err)
+		return "", "", fmt.Errorf("tokens: sign: %w", err)
 	}
-	return token, nil
+	return token, key.id, nil
 }
 
 func (c AccessClaims) jwtClaims() accessTokenClaims {
