@@ -156,7 +156,10 @@ func (s *Server) verifyClientRedirect(ctx context.Context, params url.Values) (c
 // checkUserScope parses the scope of a user's authorization: every scope
 // known, user-data only, registered for the client, ACCOUNT_BASIC included.
 func checkUserScope(client consentry.Client, raw string) ([]string, *Error) {
-	scopes := consentry.ParseScope(raw)
+	scopes, e := parseScope(raw)
+	if e != nil {
+		return nil, e
+	}
 	if len(scopes) == 0 {
 		return nil, ErrScopeMissing
 	}

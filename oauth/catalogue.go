@@ -18,6 +18,7 @@ var (
 	ErrStateTooLong         = newError(CodeInvalidRequest, "The state parameter is longer than 2048 characters; send a shorter value.")
 	ErrScopeMissing         = newError(CodeInvalidScope, "The scope parameter is missing; request ACCOUNT_BASIC and any other user-data scopes.")
 	ErrScopeUnknown         = newError(CodeInvalidScope, "The scope contains an unknown scope; use only scopes from the published list.")
+	ErrScopeTooLong         = newError(CodeInvalidScope, "The scope parameter is longer than 1024 characters; request each scope once.")
 	ErrScopeNotAllowed      = newError(CodeInvalidScope, "The scope contains a scope this client is not registered for.")
 	ErrScopeNoBasic         = newError(CodeInvalidScope, "The scope must include ACCOUNT_BASIC; add it to the request.")
 	ErrScopeManagement      = newError(CodeInvalidScope, "Management scopes cannot be granted by an end user; request user-data scopes only.")

@@ -20,6 +20,11 @@ type Credentials struct {
 	Method string
 }
 
+// ErrClientNotFound is the cause of the invalid_client error for an unknown
+// client_id. Callers compare with errors.Is to keep such an id out of their
+// logs: it may be a secret pasted into the wrong field.
+var ErrClientNotFound = errors.New("unknown client")
+
 // AuthenticateClient checks the credentials. An unknown client, a wrong
 // secret and a method the client is not registered for all get the same
 // invalid_client error, so that the answer does not tell which client ids
@@ -29,7 +34,7 @@ func (s *Server) AuthenticateClient(ctx context.Context, creds Credentials) (con
 	client, err := s.store.GetClient(ctx, creds.ClientID)
 	if errors.Is(err, consentry.ErrNotFound) {
 		tokens.SecretMatches(unknownClientHash, creds.Secret)
-		return consentry.Client{}, ErrClientAuth.WithCause(errors.New("unknown client"))
+		return consentry.Client{}, ErrClientAuth.WithCause(ErrClientNotFound)
 	}
 	if err != nil {
 		return consentry.Client{}, StoreError(err)

@@ -102,7 +102,7 @@ func (s *Server) codeReplayed(ctx context.Context, code consentry.AuthCode, clie
 		return StoreError(err)
 	}
 	s.log.WarnContext(ctx, "authorization code replayed; connection revoked",
-		"client_id", client.ID, "code_client_id", code.ClientID,
+		"request_id", requestID(ctx), "client_id", client.ID, "code_client_id", code.ClientID,
 		"connection_id", code.ConnectionID, "correlation_id", code.CorrelationID)
 	return ErrCodeInvalid.WithCause(errors.New("code replayed"))
 }

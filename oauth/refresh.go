@@ -96,7 +96,10 @@ func checkRefreshToken(rt consentry.RefreshToken, conn consentry.Connection,
 // scope if it is within the granted one (RFC 6749 §6), else the granted
 // scope. The new refresh token always keeps the granted scope.
 func refreshScope(rt consentry.RefreshToken, params map[string]string) ([]string, *Error) {
-	requested := consentry.ParseScope(params["scope"])
+	requested, e := parseScope(params["scope"])
+	if e != nil {
+		return nil, e
+	}
 	if len(requested) == 0 {
 		return rt.Scopes, nil
 	}
@@ -148,7 +151,7 @@ func (s *Server) refreshUsed(ctx context.Context, client consentry.Client, rt co
 		s.hooks.RefreshReuseDetected()
 	}
 	s.log.WarnContext(ctx, "refresh token reused after the race window; connection revoked",
-		"client_id", client.ID, "connection_id", conn.ID, "since_use", since.String())
+		"request_id", requestID(ctx), "client_id", client.ID, "connection_id", conn.ID, "since_use", since.String())
 	return TokenResponse{}, ErrRefreshInvalid.WithCause(errors.New("refresh token reuse detected"))
 }
 
@@ -193,6 +196,6 @@ func (s *Server) refreshRetry(ctx context.Context, client consentry.Client, rt c
 		return TokenResponse{}, StoreError(err)
 	}
 	s.log.InfoContext(ctx, "refresh retried within the grace; unused pair replaced",
-		"client_id", client.ID, "connection_id", conn.ID)
+		"request_id", requestID(ctx), "client_id", client.ID, "connection_id", conn.ID)
 	return s.connectionResponse(access, refresh, scopes, conn), nil
 }

@@ -64,7 +64,7 @@ func (s *Server) accessToken(ctx context.Context, clientID, connectionID, subjec
 		IssuedAt:     now,
 		ExpiresAt:    now.Add(s.cfg.AccessTokenTTL),
 	}
-	jwt, err := s.keys.Sign(ctx, tokens.AccessClaims{
+	jwt, kid, err := s.keys.SignWithKeyID(ctx, tokens.AccessClaims{
 		Issuer:    s.cfg.Issuer,
 		Subject:   subject,
 		ClientID:  clientID,
@@ -77,6 +77,7 @@ func (s *Server) accessToken(ctx context.Context, clientID, connectionID, subjec
 	if err != nil {
 		return "", consentry.AccessToken{}, StoreError(err)
 	}
+	record.KeyID = kid
 	return jwt, record, nil
 }
 
@@ -126,7 +127,10 @@ func (s *Server) clientCredentials(ctx context.Context, client consentry.Client,
 			allowed = append(allowed, scope)
 		}
 	}
-	scopes := consentry.ParseScope(params["scope"])
+	scopes, e := parseScope(params["scope"])
+	if e != nil {
+		return TokenResponse{}, e
+	}
 	for _, scope := range scopes {
 		switch {
 		case consentry.IsUserDataScope(scope):

@@ -23,7 +23,7 @@ type Config struct {
 	// Addr is the listen address; default 127.0.0.1:8080.
 	Addr string
 	// AdminAddr, when set, serves /metrics on a separate listener instead of
-	// the main one.
+	// the main one, with the Go profiling endpoints.
 	AdminAddr string
 	// Issuer is the issuer identifier and base URL; default http:// plus Addr.
 	Issuer string
@@ -104,8 +104,20 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("invalid --issuer: the scheme must be https"))
 	case issuer.RawQuery != "" || issuer.Fragment != "":
 		errs = append(errs, errors.New("invalid --issuer: an issuer has no query or fragment (RFC 8414 §2)"))
+	case issuer.User != nil:
+		errs = append(errs, errors.New("invalid --issuer: remove the user information before '@'"))
+	case issuer.Path != "":
+		// The handlers, the pages' form actions and the metadata location
+		// all sit at the root of the host.
+		errs = append(errs, errors.New("invalid --issuer: Consentry serves its endpoints at the root "+
+			"of a host, so the issuer has no path; use a URL such as https://auth.example.com"))
 	case issuer.Scheme != "https" && err == nil && !loopback:
 		errs = append(errs, errors.New("--issuer must be https when --addr is not a loopback address"))
+	case issuer.Scheme != "https" && !consentry.IsLoopbackHost(issuer.Hostname()):
+		// Session cookies are Secure off loopback, and no browser sends
+		// them back over plain http.
+		errs = append(errs, errors.New("--issuer must be https unless its host is a loopback "+
+			"address such as 127.0.0.1 or localhost"))
 	}
 	if c.Dev && err == nil && !loopback {
 		errs = append(errs, errors.New("--dev is only allowed on a loopback --addr such as 127.0.0.1:8080"))

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/consentry/consentry"
@@ -164,13 +165,20 @@ func (s *Server) httpServer(h http.Handler) *http.Server {
 	}
 }
 
-// adminHandler serves the metrics and the health checks on the admin
-// listener.
+// adminHandler serves the metrics, the health checks and the Go profiling
+// endpoints on the admin listener. Profiling stays off the main listener,
+// which faces the clients. A CPU profile or trace must be shorter than the
+// 30 s write timeout, for example /debug/pprof/profile?seconds=20.
 func (s *Server) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.Handle("GET /healthz", s.Handler())
 	mux.Handle("GET /readyz", s.Handler())
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	return mux
 }
 

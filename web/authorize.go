@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"time"
@@ -300,7 +301,11 @@ func (s *Server) notePending(r *http.Request, req consentry.AuthRequest) {
 	}
 }
 
-// remoteIP returns the host part of the connection's remote address.
+// remoteIP returns the address that the per-address sign-in limit counts:
+// the IPv4 address of the connection's remote end, or the /64 prefix of its
+// IPv6 address. A single host often controls a whole /64 and picks any
+// address in it, so counting each address apart would let it try passwords
+// from 2^64 addresses.
 //
 // NOTE: behind a reverse proxy every user shares the proxy's address, so the
 // per-address sign-in limit then applies to all of them together.
@@ -309,5 +314,17 @@ func remoteIP(r *http.Request) string {
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	addr = addr.Unmap().WithZone("")
+	if addr.Is4() {
+		return addr.String()
+	}
+	prefix, err := addr.Prefix(64)
+	if err != nil {
+		return host
+	}
+	return prefix.String()
 }

@@ -67,6 +67,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		info := &requestInfo{ID: newRequestID(), Route: "unmatched"}
 		info.CorrelationID = oauth.CorrelationID(r.Header.Get("X-Correlation-Id"))
 		ctx := context.WithValue(r.Context(), requestInfoKey{}, info)
+		ctx = oauth.WithRequestID(ctx, info.ID)
 		w.Header().Set("X-Request-Id", info.ID)
 		rec := &statusRecorder{ResponseWriter: w}
 

@@ -139,6 +139,12 @@ func isExactParamName(key string) bool {
 // reports whether the request used Basic, for the WWW-Authenticate
 // challenge.
 func clientCredentials(r *http.Request, params map[string]string) (oauth.Credentials, bool, *oauth.Error) {
+	// A second header is rejected, not skipped: a field that is not a list
+	// may appear only once (RFC 9110), and proxies differ in which copy they
+	// pass on.
+	if len(r.Header.Values("Authorization")) > 1 {
+		return oauth.Credentials{}, false, oauth.ErrBasicMalformed
+	}
 	header := r.Header.Get("Authorization")
 	bodyID, hasBodyID := params["client_id"]
 	bodySecret, hasBodySecret := params["client_secret"]

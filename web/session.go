@@ -5,14 +5,23 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"time"
 
 	"github.com/consentry/consentry"
 	"github.com/consentry/consentry/tokens"
 )
 
-// sessionCookieMaxAge outlives a pending request (15 minutes by default) so
-// that the cookie is still there when the consent form is posted.
-const sessionCookieMaxAge = 3600
+// sessionCookieMargin is how long a session cookie outlives its pending
+// request. The server keeps an expired request for an hour by default, and a
+// form posted in that time gets the session_expired redirect only if the
+// cookie is still there.
+const sessionCookieMargin = time.Hour
+
+// sessionCookieLifetime returns how long a session cookie lives: the lifetime
+// of a pending request plus sessionCookieMargin.
+func (s *Server) sessionCookieLifetime() time.Duration {
+	return s.oauth.Config().AuthRequestTTL + sessionCookieMargin
+}
 
 // sessionCookieName returns the name of the browser-session cookie of one
 // pending request. Each request has a cookie of its own, so that signing in
@@ -52,7 +61,7 @@ func (s *Server) setSession(w http.ResponseWriter, requestID, id string) {
 		Name:     s.sessionCookieName(requestID),
 		Value:    id,
 		Path:     "/",
-		MaxAge:   sessionCookieMaxAge,
+		MaxAge:   int(s.sessionCookieLifetime() / time.Second),
 		HttpOnly: true,
 		Secure:   s.secureCookies,
 		SameSite: http.SameSiteLaxMode,

@@ -22,8 +22,12 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (consentry
 		s.writeErrorAuth(w, r, e, usedBasic)
 		return consentry.Client{}, nil, usedBasic, false
 	}
-	requestInfoFrom(r.Context()).ClientID = creds.ClientID
 	client, err := s.oauth.AuthenticateClient(r.Context(), creds)
+	// Only a registered client_id reaches the log: an unknown value may be a
+	// secret that an integrator pasted into the wrong field.
+	if err == nil || errors.Is(err, oauth.ErrClientAuth) && !errors.Is(err, oauth.ErrClientNotFound) {
+		requestInfoFrom(r.Context()).ClientID = creds.ClientID
+	}
 	if err != nil {
 		s.writeErrorAuth(w, r, err, usedBasic)
 		return consentry.Client{}, nil, usedBasic, false

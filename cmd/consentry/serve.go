@@ -51,7 +51,8 @@ loopback addresses, and so is an issuer that is not https.`,
 	f.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address, host:port")
 	f.StringVar(&c.Issuer, "issuer", "", "issuer URL and base of every endpoint (default http:// plus --addr)")
 	f.StringVar(&c.OAuth.Audience, "audience", "", "aud claim of access tokens: the resource server identifier (default the issuer)")
-	f.StringVar(&c.AdminAddr, "admin-addr", "", "serve /metrics on this host:port instead of --addr")
+	f.StringVar(&c.AdminAddr, "admin-addr", "",
+		"serve /metrics on this host:port instead of --addr, and the Go profiling endpoints under /debug/pprof/")
 	f.BoolVar(&c.Dev, "dev", false, "development mode: seed demo data, allow the development key (loopback only)")
 	f.BoolVar(&o.noMigrate, "no-migrate", false, "do not apply pending schema migrations at start")
 	f.StringVar(&o.keyFile, "key-file", "", "file holding the key-encryption key of the signing keys")
