@@ -56,8 +56,10 @@ func IsKnownScope(s string) bool {
 // once, in their first position.
 func ParseScope(s string) []string {
 	var scopes []string
+	seen := map[string]bool{}
 	for _, token := range strings.Split(s, " ") {
-		if token != "" && !slices.Contains(scopes, token) {
+		if token != "" && !seen[token] {
+			seen[token] = true
 			scopes = append(scopes, token)
 		}
 	}

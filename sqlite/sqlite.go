@@ -12,10 +12,13 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/consentry/consentry"
 	"github.com/consentry/consentry/sqlstore"
 )
 
@@ -55,6 +58,14 @@ var Dialect = sqlstore.Dialect{
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: open: empty database path")
+	}
+	if path != MemoryPath {
+		// The store reports an unreachable database without the driver's
+		// text, so the usual operator mistake is named here instead.
+		if _, err := os.Stat(filepath.Dir(path)); err != nil {
+			return nil, fmt.Errorf("sqlite: open: %w: the database folder is not usable: %w",
+				consentry.ErrUnavailable, err)
+		}
 	}
 	db, err := sql.Open("sqlite", dataSourceName(path))
 	if err != nil {

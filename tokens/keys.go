@@ -223,21 +223,16 @@ func hasUnrevoked(keys []consentry.SigningKey) bool {
 // newSigningKey generates an ES256 key whose kid is its RFC 7638 thumbprint
 // and seals its PKCS #8 encoding under kek, with the kid as additional data.
 func newSigningKey(kek []byte, now, activatesAt time.Time) (consentry.SigningKey, error) {
-	private, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	private, kid, err := generateKey()
 	if err != nil {
-		return consentry.SigningKey{}, fmt.Errorf("tokens: generate signing key: %w", err)
+		return consentry.SigningKey{}, err
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(private)
 	if err != nil {
 		return consentry.SigningKey{}, fmt.Errorf("tokens: encode signing key: %w", err)
 	}
 
-	public := jose.JSONWebKey{Key: &private.PublicKey, Algorithm: string(jose.ES256), Use: "sig"}
-	thumbprint, err := public.Thumbprint(crypto.SHA256)
-	if err != nil {
-		return consentry.SigningKey{}, fmt.Errorf("tokens: signing key thumbprint: %w", err)
-	}
-	public.KeyID = base64.RawURLEncoding.EncodeToString(thumbprint)
+	public := jose.JSONWebKey{Key: &private.PublicKey, KeyID: kid, Algorithm: string(jose.ES256), Use: "sig"}
 	publicJSON, err := public.MarshalJSON()
 	if err != nil {
 		return consentry.SigningKey{}, fmt.Errorf("tokens: encode public key: %w", err)
@@ -315,4 +310,26 @@ func (m *KeyManager) RotateIfDue(ctx context.Context, period time.Duration) (boo
 		return false, err
 	}
 	return true, nil
+}
+
+// generateKey returns a new P-256 key and its base64url RFC 7638 thumbprint.
+// A thumbprint that starts with '-' is drawn again (1 key in 64), because an
+// operator passes the kid as a command-line argument, where a leading '-'
+// reads as a flag.
+func generateKey() (*ecdsa.PrivateKey, string, error) {
+	for {
+		private, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, "", fmt.Errorf("tokens: generate signing key: %w", err)
+		}
+		public := jose.JSONWebKey{Key: &private.PublicKey}
+		thumbprint, err := public.Thumbprint(crypto.SHA256)
+		if err != nil {
+			return nil, "", fmt.Errorf("tokens: signing key thumbprint: %w", err)
+		}
+		kid := base64.RawURLEncoding.EncodeToString(thumbprint)
+		if kid[0] != '-' {
+			return private, kid, nil
+		}
+	}
 }
