@@ -156,6 +156,12 @@ type Store interface {
 	// RevokeSigningKey sets RevokedAt of the key unless it is set already.
 	RevokeSigningKey(ctx context.Context, id string, now time.Time) error
 
+	// AcquireLease makes holder the holder of the named lease until the given
+	// time, if the lease is free (never taken, or expired at now) or held by
+	// holder already, and reports whether it did. Replicas use it so that
+	// one of them at a time runs background work.
+	AcquireLease(ctx context.Context, name, holder string, until, now time.Time) (bool, error)
+
 	// DeleteExpired deletes at most limit rows of each kind whose expiry is
 	// more than keep before now: codes, pending requests, access tokens,
 	// refresh tokens, login locks, and login failures recorded more than keep

@@ -182,9 +182,14 @@ func (s *Server) adminHandler() http.Handler {
 	return mux
 }
 
-// maintain runs the background work every GCInterval: garbage collection
-// and scheduled key rotation.
+// maintenanceLease is the name of the lease that the replica doing the
+// background work holds.
+const maintenanceLease = "maintenance"
+
+// maintain runs the background work every GCInterval on the replica that
+// holds the maintenance lease: garbage collection and scheduled key rotation.
 func (s *Server) maintain(ctx context.Context) {
+	holder := tokens.NewID()
 	ticker := time.NewTicker(s.cfg.GCInterval)
 	defer ticker.Stop()
 	for {
@@ -192,6 +197,20 @@ func (s *Server) maintain(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-ticker.C:
+		}
+		// One replica at a time does the work: the lease outlives a few
+		// intervals, so its holder keeps it while it runs, and another
+		// replica takes over once a holder has stopped.
+		now := time.Now()
+		held, err := s.store.AcquireLease(ctx, maintenanceLease, holder, now.Add(3*s.cfg.GCInterval), now)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("maintenance lease failed; retrying at the next interval", "error", err)
+			}
+			continue
+		}
+		if !held {
+			continue
 		}
 		s.collectGarbage(ctx)
 		if s.cfg.KeyRotation > 0 {

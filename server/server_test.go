@@ -193,3 +193,35 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestMaintenanceOnOneReplicaAtATime(t *testing.T) {
+	store := openStore(t)
+	held, err := store.AcquireLease(context.Background(), "maintenance", "another-replica",
+		time.Now().Add(time.Hour), time.Now())
+	if err != nil || !held {
+		t.Fatalf("take the lease for another replica: got %v, %v", held, err)
+	}
+	now := time.Now().Truncate(time.Millisecond)
+	if err := server.SeedDev(context.Background(), store, now); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	expired := consentry.AuthRequest{
+		ID: "expired-request", SessionHash: tokens.Hash("s"), ClientID: server.DevClientID,
+		RedirectURI: server.DevRedirectURIs[0], State: "s", Scopes: []string{consentry.ScopeAccountBasic},
+		ProviderID: server.DevProviderID, Stage: consentry.StageSignIn,
+		CreatedAt: now.Add(-3 * time.Hour), ExpiresAt: now.Add(-2 * time.Hour),
+	}
+	if err := store.CreateAuthRequest(context.Background(), expired); err != nil {
+		t.Fatalf("create pending request: %v", err)
+	}
+	cfg := server.Config{
+		Addr: freeAddr(t), KeyEncryptionKey: tokens.DevKeyEncryptionKey,
+		GCInterval: 20 * time.Millisecond, GCKeep: time.Hour,
+	}
+	start(t, cfg, store)
+
+	time.Sleep(300 * time.Millisecond)
+	if _, err := store.GetAuthRequest(context.Background(), expired.ID); err != nil {
+		t.Errorf("expired request collected while another replica holds the lease: %v", err)
+	}
+}

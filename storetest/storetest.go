@@ -45,6 +45,8 @@ func Run(t *testing.T, newStore func(t *testing.T) consentry.Store) {
 		{"AccessTokens", testAccessTokens},
 		{"AccessTokenOfRevokedConnection", testAccessTokenOfRevokedConnection},
 		{"AccessTokenOfRevokedKey", testAccessTokenOfRevokedKey},
+		{"Leases", testLeases},
+		{"ConcurrentLease", testConcurrentLease},
 		{"TimesKeepMilliseconds", testTimesKeepMilliseconds},
 
 		{"GetRefreshToken", testGetRefreshToken},

@@ -287,11 +287,9 @@ func (m *KeyManager) Revoke(ctx context.Context, kid string) (*consentry.Signing
 }
 
 // RotateIfDue calls Rotate when the newest unrevoked key was created period
-// or longer ago, and reports whether it did.
-//
-// NOTE: replicas that find a rotation due at the same moment each store a
-// key; the newest one signs and the others are published without use until
-// they expire from the key set.
+// or longer ago, and reports whether it did. Callers on several replicas
+// must take turns, as the server's maintenance lease makes them, or each
+// stores a key of its own.
 func (m *KeyManager) RotateIfDue(ctx context.Context, period time.Duration) (bool, error) {
 	stored, err := m.store.ListSigningKeys(ctx)
 	if err != nil {
