@@ -35,8 +35,8 @@ func (e *AuthorizeError) Unwrap() error {
 // cannot make the server build an arbitrarily long Location header.
 const maxStateLength = 2048
 
-// correlationIDPattern is what a correlation_id must look like to reach the
-// logs; any other value is dropped rather than rejected.
+// correlationIDPattern is the form of a correlation_id that reaches the
+// logs. Any other value is dropped rather than rejected.
 var correlationIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // AuthorizeRequest is a validated authorization request with the client and
@@ -48,7 +48,7 @@ type AuthorizeRequest struct {
 }
 
 // ValidateAuthorize checks an authorization request's parameters in a fixed
-// order, and the first failure decides the answer:
+// order, and the first failure decides the response:
 //
 //  1. client_id missing, repeated or unknown: error page;
 //  2. redirect_uri missing, repeated or not registered: error page;
@@ -206,8 +206,9 @@ func (s *Server) checkProvider(ctx context.Context, client consentry.Client, id 
 	return provider, nil
 }
 
-// checkPKCE applies RFC 7636 §4.3 with S256 as the only method, since plain
-// offers no protection once the authorization request leaks (RFC 9700 §2.1.1).
+// checkPKCE applies RFC 7636 §4.3 with S256 as the only method, because with
+// plain the challenge is the verifier itself and leaks with the authorization
+// request (RFC 7636 §7.2).
 func (s *Server) checkPKCE(client consentry.Client, params url.Values) (string, string, *Error) {
 	challenge := params.Get("code_challenge")
 	method := params.Get("code_challenge_method")

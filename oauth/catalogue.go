@@ -1,7 +1,7 @@
 package oauth
 
 // The catalogue of every error a client can receive. Each description is one
-// plain sentence that says what was wrong and what to do, written in printable
+// plain sentence that states what was wrong and what to do, written in printable
 // ASCII without '"' or '\' (RFC 6749 §5.2), and never built from request input.
 var (
 	// Authorization request errors.

@@ -27,7 +27,7 @@ var ErrClientNotFound = errors.New("unknown client")
 
 // AuthenticateClient checks the credentials. An unknown client, a wrong
 // secret and a method the client is not registered for all get the same
-// invalid_client error, so that the answer does not tell which client ids
+// invalid_client error, so that the response does not reveal which client ids
 // exist. An unknown client still costs a digest comparison, for the same
 // reason.
 func (s *Server) AuthenticateClient(ctx context.Context, creds Credentials) (consentry.Client, error) {

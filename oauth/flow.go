@@ -34,9 +34,9 @@ func (s *Server) StartAuthorization(ctx context.Context, req *consentry.AuthRequ
 
 // Pending loads the pending request id for a page of the given stage. The
 // request must be bound to the browser session whose cookie digest is
-// sessionHash. An expired request is finished and answered with
-// access_denied and session_expired, once; every other failure is shown on a
-// page because the browser cannot be trusted to receive the client's
+// sessionHash. An expired request is finished and redirected with
+// access_denied and session_expired, once. Every other failure is shown on a
+// page, because the browser cannot be trusted to receive the client's
 // redirect.
 func (s *Server) Pending(ctx context.Context, id string, sessionHash []byte,
 	stage consentry.AuthStage) (consentry.AuthRequest, error) {

@@ -20,7 +20,7 @@ type TokenResponse struct {
 	ProviderID   string `json:"provider_id,omitempty"`
 }
 
-// Token answers a token request of an authenticated client. params are the
+// Token handles a token request of an authenticated client. params are the
 // body parameters, each present at most once.
 func (s *Server) Token(ctx context.Context, client consentry.Client, params map[string]string) (TokenResponse, error) {
 	grantType := params["grant_type"]

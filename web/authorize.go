@@ -116,7 +116,7 @@ func readForm(r *http.Request) (url.Values, *oauth.Error) {
 	return form, nil
 }
 
-// authorizeError answers a failed authorization step: an error page while
+// authorizeError responds to a failed authorization step: an error page while
 // the redirect URI is unverified or the browser untrusted, a redirect to the
 // client otherwise.
 func (s *Server) authorizeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -197,7 +197,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, consentPath+"?request="+url.QueryEscape(req.ID), http.StatusSeeOther)
 }
 
-// signInFailed answers a rejected sign-in: the same page and text for an
+// signInFailed responds to a rejected sign-in: the same page and text for an
 // unknown user and a wrong password, 429 while a lock is in force, and
 // temporarily_unavailable to the client when no hashing slot is free.
 func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, req consentry.AuthRequest,

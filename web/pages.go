@@ -46,7 +46,7 @@ func loadPages() (*pages, error) {
 	return &pages{signIn: signIn, consent: consent, error: errorPage}, nil
 }
 
-// pageData is what the templates see.
+// pageData is the data of the page templates.
 type pageData struct {
 	Lang         string
 	T            map[string]string

@@ -7,10 +7,10 @@ import (
 	"github.com/consentry/consentry/oauth"
 )
 
-// retryAfterSeconds is the Retry-After of temporarily_unavailable answers.
+// retryAfterSeconds is the Retry-After of temporarily_unavailable responses.
 const retryAfterSeconds = "5"
 
-// writeJSON writes v with the caching headers every API answer carries:
+// writeJSON writes v with the caching headers every API response carries:
 // responses may hold tokens, so no cache may keep them (RFC 6749 §5.1).
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	h := w.Header()
@@ -35,7 +35,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // writeErrorAuth is writeError for endpoints with client authentication:
-// usedBasic adds the Basic challenge that RFC 6749 §5.2 asks for on
+// usedBasic adds the Basic challenge that RFC 6749 §5.2 requires on
 // invalid_client.
 func (s *Server) writeErrorAuth(w http.ResponseWriter, r *http.Request, err error, usedBasic bool) {
 	e := oauth.AsError(err)
@@ -57,7 +57,7 @@ func (s *Server) writeErrorAuth(w http.ResponseWriter, r *http.Request, err erro
 	writeJSON(w, status, errorBody{Error: e.Code, Description: e.Description})
 }
 
-// logError logs a failure answered to a client: server errors with their
+// logError logs a failure returned to a client: server errors with their
 // cause at error level, client mistakes at info level. The cause never
 // reaches the client.
 func (s *Server) logError(r *http.Request, e *oauth.Error) {

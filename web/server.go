@@ -1,5 +1,5 @@
 // Package web is the HTTP surface of Consentry: it parses requests strictly,
-// hands them to package oauth, and writes every answer in exactly one place
+// hands them to package oauth, and writes every response in exactly one place
 // (JSON errors, error pages, redirects). It also serves the sign-in and
 // consent pages, health checks, metrics and key sets.
 package web
@@ -116,7 +116,7 @@ func (s *Server) Handler(withMetrics bool) http.Handler {
 }
 
 // route registers h under pattern and records the pattern for logs and
-// metrics, so that neither ever sees a raw path.
+// metrics, so that neither ever records a raw path.
 func (s *Server) route(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		requestInfoFrom(r.Context()).Route = pattern
@@ -128,7 +128,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz reports whether the storage answers within two seconds.
+// readyz reports whether the storage responds within two seconds.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()

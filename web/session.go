@@ -54,7 +54,7 @@ func (s *Server) session(r *http.Request, requestID string) string {
 // setSession sets the browser-session cookie of a pending request to id. The
 // cookie is HttpOnly so scripts cannot read it, and SameSite=Lax so that
 // cross-site form posts arrive without it. It is left to expire after the
-// request finishes, so that a replayed form still gets the page that says
+// request finishes, so that a replayed form still gets the page stating that
 // the request is finished.
 func (s *Server) setSession(w http.ResponseWriter, requestID, id string) {
 	http.SetCookie(w, &http.Cookie{
