@@ -38,6 +38,9 @@ type Config struct {
 	InvalidClientStatus int
 	// Login bounds failed sign-ins and concurrent password hashing.
 	Login sandbox.Limits
+	// RequestTimeout bounds the work of one request, storage calls included;
+	// default 15 s.
+	RequestTimeout time.Duration
 	// ShutdownTimeout bounds how long requests in flight may take to finish
 	// after a stop signal; default 30 s.
 	ShutdownTimeout time.Duration

@@ -62,6 +62,7 @@ func New(ctx context.Context, cfg Config, store consentry.Store, log *slog.Logge
 	w, err := web.NewServer(ctx, web.Config{
 		Issuer:              cfg.Issuer,
 		InvalidClientStatus: cfg.InvalidClientStatus,
+		RequestTimeout:      cfg.RequestTimeout,
 		Metrics:             metrics,
 		Log:                 log,
 	}, o, store, keys, sandbox.NewAuthenticator(store, cfg.Login))

@@ -177,7 +177,7 @@ func (s *Store) wrap(op string, err error) error {
 	case s.dialect.isUniqueViolation(err):
 		return fmt.Errorf("sqlstore: %s: %w", op, consentry.ErrConflict)
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
-		s.dialect.isUnavailable(err):
+		errors.Is(err, context.DeadlineExceeded), s.dialect.isUnavailable(err):
 		return fmt.Errorf("sqlstore: %s: %w", op, consentry.ErrUnavailable)
 	case s.dialect.isRetryable(err):
 		// retry ran out of attempts: the database keeps rolling back

@@ -24,6 +24,8 @@ type Config struct {
 	// InvalidClientStatus is the status of invalid_client errors: 400 by
 	// default, or 401 as RFC 6749 §5.2 has it.
 	InvalidClientStatus int
+	// RequestTimeout bounds the work of one request; default 15 s.
+	RequestTimeout time.Duration
 	// Metrics receives the counters; nil disables them.
 	Metrics *Metrics
 	// Log receives one line per request and every handled failure.
@@ -57,6 +59,9 @@ func NewServer(ctx context.Context, cfg Config, o *oauth.Server, store consentry
 	keys *tokens.KeyManager, auth *sandbox.Authenticator) (*Server, error) {
 	if cfg.InvalidClientStatus == 0 {
 		cfg.InvalidClientStatus = http.StatusBadRequest
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 15 * time.Second
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)

@@ -74,6 +74,8 @@ loopback addresses, and so is an issuer that is not https.`,
 	f.IntVar(&c.Login.MaxHashing, "max-password-hashes", 0, "password hashes running at once (default twice the CPUs)")
 	f.DurationVar(&c.KeyRotation, "key-rotation", 720*time.Hour,
 		"age at which a new signing key is created and published ahead of use (negative: never)")
+	f.DurationVar(&c.RequestTimeout, "request-timeout", 15*time.Second,
+		"how long one request may take, storage calls included, before it fails with 503")
 	f.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may take after a stop signal")
 	return cmd
 }
