@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -168,6 +169,9 @@ func ValidateRedirectURI(s string) error {
 	if err != nil {
 		return fmt.Errorf("invalid redirect URI %q: it is not a URL", s)
 	}
+	if err := checkRedirectSyntax(s, u); err != nil {
+		return err
+	}
 	switch {
 	case !u.IsAbs() || u.Host == "" || u.Opaque != "":
 		return fmt.Errorf("invalid redirect URI %q: use an absolute URL such as "+
@@ -247,6 +251,40 @@ func validateProviderKind(p Provider) []error {
 	default:
 		return []error{fmt.Errorf("unknown provider kind %q: use %s or %s",
 			p.Kind, ProviderSandbox, ProviderOAuth2)}
+	}
+	return nil
+}
+
+// responseParams are the parameters the server adds to a redirect URI. A
+// registered URI that already has one would reach the client with the
+// parameter twice, and a client could read the wrong one.
+var responseParams = []string{"code", "state", "iss", "error", "error_description", "error_reason", "error_uri"}
+
+// checkRedirectSyntax rejects a redirect URI that a browser or a client would
+// read differently from the server: characters RFC 3986 §2 does not allow
+// unencoded, a port out of range, or a query that already has a response
+// parameter.
+func checkRedirectSyntax(s string, u *url.URL) error {
+	for _, r := range s {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`"<>\^`+"`"+`{|}`, r) {
+			return fmt.Errorf("invalid redirect URI %q: percent-encode the character %q", s, r)
+		}
+	}
+	if port := u.Port(); port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("invalid redirect URI %q: the port must be 1 to 65535", s)
+		}
+	}
+	query, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return fmt.Errorf("invalid redirect URI %q: the query is malformed", s)
+	}
+	for _, name := range responseParams {
+		if query.Has(name) {
+			return fmt.Errorf("invalid redirect URI %q: remove the query parameter %q, "+
+				"which the server adds to the redirect", s, name)
+		}
 	}
 	return nil
 }

@@ -311,3 +311,36 @@ func TestValidateProvider(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateRedirectURISyntax(t *testing.T) {
+	tests := []struct {
+		uri  string
+		want string
+	}{
+		{"https://app.example/cb?x=1", ""},
+		{"https://app.example:8443/cb", ""},
+		{"https://app.example/a b", "percent-encode"},
+		{`https://app.example/"cb"`, "percent-encode"},
+		{"https://app.example/cb\u00e9", "percent-encode"},
+		{"https://app.example:99999/cb", "port"},
+		{"https://app.example:0/cb", "port"},
+		{"https://app.example/cb?code=1", `"code"`},
+		{"https://app.example/cb?state=x", `"state"`},
+		{"https://app.example/cb?iss=x", `"iss"`},
+		{"https://app.example/cb?a=%zz", "malformed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.uri, func(t *testing.T) {
+			err := consentry.ValidateRedirectURI(tt.uri)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("got error %v, want none", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got error %v, want one containing %s", err, tt.want)
+			}
+		})
+	}
+}
