@@ -18,6 +18,10 @@ var (
 	// ErrUnavailable means the storage could not be reached. Callers answer
 	// temporarily_unavailable.
 	ErrUnavailable = errors.New("storage unavailable")
+	// ErrKeyRevoked means an access token could not be stored because its
+	// signing key (AccessToken.KeyID) has been revoked; nothing else of the
+	// call was stored either. The caller signs again with a current key.
+	ErrKeyRevoked = errors.New("signing key revoked")
 )
 
 // Store is the storage contract. Every rule that must hold across server

@@ -30,6 +30,9 @@ func (s *Server) exchangeCode(ctx context.Context, client consentry.Client,
 	}
 
 	now := s.now()
+	// NOTE: when the database marks the code used but the answer is lost
+	// with the connection, the client gets temporarily_unavailable and its
+	// retry counts as a replay, which revokes the connection.
 	code, err := s.store.RedeemCode(ctx, tokens.Hash(value), now)
 	switch {
 	case errors.Is(err, consentry.ErrNotFound):
@@ -125,20 +128,25 @@ func (s *Server) issueCodeTokens(ctx context.Context, client consentry.Client, c
 		return TokenResponse{}, err
 	}
 	if !client.AllowsGrant(consentry.GrantRefreshToken) {
-		if err := s.store.CreateAccessToken(ctx, record); err != nil {
+		access, record, err = s.saveAccessToken(ctx, access, record, func(r consentry.AccessToken) error {
+			return s.store.CreateAccessToken(ctx, r)
+		})
+		if err != nil && !s.storedDespite(ctx, nil, record.ID) {
 			return TokenResponse{}, StoreError(err)
 		}
 		return s.connectionResponse(access, "", code.Scopes, conn), nil
 	}
 
 	refresh, rt := s.newRefreshToken(conn, client.ID, code.Scopes, nil, record.ID, now)
-	err = s.store.IssueCodeTokens(ctx, rt, record)
-	if errors.Is(err, consentry.ErrConflict) || errors.Is(err, consentry.ErrNotFound) {
+	access, _, err = s.saveAccessToken(ctx, access, record, func(r consentry.AccessToken) error {
+		return s.store.IssueCodeTokens(ctx, rt, r)
+	})
+	switch {
+	case errors.Is(err, consentry.ErrConflict) || errors.Is(err, consentry.ErrNotFound):
 		// The connection was revoked, authorized again or deleted with its
 		// client since the code was read.
 		return TokenResponse{}, ErrCodeInvalid.WithCause(err)
-	}
-	if err != nil {
+	case err != nil && !s.storedDespite(ctx, rt.Hash, ""):
 		return TokenResponse{}, StoreError(err)
 	}
 	return s.connectionResponse(access, refresh, code.Scopes, conn), nil

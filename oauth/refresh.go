@@ -59,7 +59,9 @@ func (s *Server) rotate(ctx context.Context, client consentry.Client, rt consent
 		return TokenResponse{}, err
 	}
 	refresh, next := s.newRefreshToken(conn, client.ID, rt.Scopes, rt.Hash, record.ID, now)
-	err = s.store.RotateRefreshToken(ctx, rt.Hash, now, next, record)
+	access, _, err = s.saveAccessToken(ctx, access, record, func(r consentry.AccessToken) error {
+		return s.store.RotateRefreshToken(ctx, rt.Hash, now, next, r)
+	})
 	switch {
 	case errors.Is(err, consentry.ErrConflict):
 		// Another request used the token first, or the connection was revoked
@@ -68,7 +70,7 @@ func (s *Server) rotate(ctx context.Context, client consentry.Client, rt consent
 	case errors.Is(err, consentry.ErrNotFound):
 		// The token was deleted after it expired while this request ran.
 		return TokenResponse{}, ErrRefreshInvalid.WithCause(err)
-	case err != nil:
+	case err != nil && !s.storedDespite(ctx, next.Hash, ""):
 		return TokenResponse{}, StoreError(err)
 	}
 	return s.connectionResponse(access, refresh, scopes, conn), nil
@@ -188,11 +190,13 @@ func (s *Server) refreshRetry(ctx context.Context, client consentry.Client, rt c
 		return TokenResponse{}, err
 	}
 	refresh, next := s.newRefreshToken(conn, client.ID, rt.Scopes, rt.Hash, record.ID, now)
-	err = s.store.ReplaceSuccessor(ctx, successor.Hash, now, next, record)
-	if errors.Is(err, consentry.ErrConflict) || errors.Is(err, consentry.ErrNotFound) {
+	access, _, err = s.saveAccessToken(ctx, access, record, func(r consentry.AccessToken) error {
+		return s.store.ReplaceSuccessor(ctx, successor.Hash, now, next, r)
+	})
+	switch {
+	case errors.Is(err, consentry.ErrConflict) || errors.Is(err, consentry.ErrNotFound):
 		return TokenResponse{}, consentry.ErrConflict
-	}
-	if err != nil {
+	case err != nil && !s.storedDespite(ctx, next.Hash, ""):
 		return TokenResponse{}, StoreError(err)
 	}
 	s.log.InfoContext(ctx, "refresh retried within the grace; unused pair replaced",

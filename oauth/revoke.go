@@ -60,15 +60,43 @@ func (s *Server) RequireAdmin(ctx context.Context, token string) (Bearer, error)
 // RevokeBearer revokes the connection of a bearer access token, or the token
 // alone when it is a client-credentials token. A token that is already
 // revoked succeeds again, so that a client can retry after a lost response.
+// A token whose signing key was revoked is invalid instead: a replica whose
+// key cache still holds the key would otherwise answer success while the
+// connection stays active.
 func (s *Server) RevokeBearer(ctx context.Context, token string) error {
 	bearer, err := s.VerifyBearer(ctx, token)
 	if err != nil {
 		return err
 	}
-	if bearer.Revoked() {
-		return nil
+	if !bearer.Revoked() {
+		return s.revokeAccess(ctx, bearer.Record)
 	}
-	return s.revokeAccess(ctx, bearer.Record)
+	revoked, err := s.keyRevoked(ctx, bearer.Record.KeyID)
+	if err != nil {
+		return err
+	}
+	if revoked {
+		return ErrBearerInvalid.WithCause(errors.New("signing key revoked"))
+	}
+	return nil
+}
+
+// keyRevoked reports whether the signing key kid is revoked in the store,
+// which the key cache of this replica may not know yet.
+func (s *Server) keyRevoked(ctx context.Context, kid string) (bool, error) {
+	if kid == "" {
+		return false, nil
+	}
+	keys, err := s.store.ListSigningKeys(ctx)
+	if err != nil {
+		return false, StoreError(err)
+	}
+	for _, k := range keys {
+		if k.ID == kid {
+			return k.RevokedAt != nil, nil
+		}
+	}
+	return false, nil
 }
 
 // Token type hints of RFC 7009 §2.1.

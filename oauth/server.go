@@ -116,7 +116,8 @@ func (s *Server) now() time.Time {
 // temporarily_unavailable when the storage is unreachable, server_error
 // otherwise. The cause stays attached for the log.
 func StoreError(err error) *Error {
-	if errors.Is(err, consentry.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, consentry.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, consentry.ErrKeyRevoked) {
 		return ErrUnavailable.WithCause(err)
 	}
 	return ErrServer.WithCause(err)

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/consentry/consentry"
@@ -64,14 +65,20 @@ func (s *Server) accessToken(ctx context.Context, clientID, connectionID, subjec
 		IssuedAt:     now,
 		ExpiresAt:    now.Add(s.cfg.AccessTokenTTL),
 	}
+	return s.sign(ctx, record)
+}
+
+// sign signs the access token that record describes with the current
+// signing key and returns it with the record's KeyID set.
+func (s *Server) sign(ctx context.Context, record consentry.AccessToken) (string, consentry.AccessToken, error) {
 	jwt, kid, err := s.keys.SignWithKeyID(ctx, tokens.AccessClaims{
 		Issuer:    s.cfg.Issuer,
-		Subject:   subject,
-		ClientID:  clientID,
+		Subject:   record.Subject,
+		ClientID:  record.ClientID,
 		Audience:  s.cfg.Audience,
 		ID:        record.ID,
-		Scope:     consentry.FormatScope(scopes),
-		IssuedAt:  now,
+		Scope:     consentry.FormatScope(record.Scopes),
+		IssuedAt:  record.IssuedAt,
 		ExpiresAt: record.ExpiresAt,
 	})
 	if err != nil {
@@ -79,6 +86,49 @@ func (s *Server) accessToken(ctx context.Context, clientID, connectionID, subjec
 	}
 	record.KeyID = kid
 	return jwt, record, nil
+}
+
+// saveAccessToken calls save with the record of a signed access token. When
+// the store reports that the signing key was revoked, by another replica or
+// the command line since this replica last loaded its keys, it reloads the
+// keys, signs the same claims with a current key and saves once more, so
+// that no client receives a token that is refused on arrival.
+func (s *Server) saveAccessToken(ctx context.Context, jwt string, record consentry.AccessToken,
+	save func(consentry.AccessToken) error) (string, consentry.AccessToken, error) {
+	err := save(record)
+	if !errors.Is(err, consentry.ErrKeyRevoked) {
+		return jwt, record, err
+	}
+	s.log.InfoContext(ctx, "signing key revoked elsewhere; signing again with a current key",
+		"request_id", requestID(ctx), "kid", record.KeyID)
+	if err := s.keys.Reload(ctx); err != nil {
+		return "", consentry.AccessToken{}, err
+	}
+	jwt, record, err = s.sign(ctx, record)
+	if err != nil {
+		return "", consentry.AccessToken{}, err
+	}
+	return jwt, record, save(record)
+}
+
+// storedDespite reports whether a token write that failed was stored after
+// all, by looking up the new refresh token's hash or, when refreshHash is nil,
+// the access token's id. A connection that drops while COMMIT is answered
+// leaves the outcome unknown, and an error would send the client back with a
+// refresh token already used or a code already redeemed. While the storage
+// stays unreachable the lookup fails too, and the write counts as failed.
+func (s *Server) storedDespite(ctx context.Context, refreshHash []byte, accessID string) bool {
+	var err error
+	if refreshHash != nil {
+		_, _, err = s.store.GetRefreshToken(ctx, refreshHash)
+	} else {
+		_, err = s.store.GetAccessToken(ctx, accessID)
+	}
+	if err == nil {
+		s.log.WarnContext(ctx, "token write reported a failure but was stored; tokens issued",
+			"request_id", requestID(ctx))
+	}
+	return err == nil
 }
 
 // newRefreshToken returns a refresh token value and its record for the
@@ -153,7 +203,10 @@ func (s *Server) clientCredentials(ctx context.Context, client consentry.Client,
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	if err := s.store.CreateAccessToken(ctx, record); err != nil {
+	jwt, _, err = s.saveAccessToken(ctx, jwt, record, func(r consentry.AccessToken) error {
+		return s.store.CreateAccessToken(ctx, r)
+	})
+	if err != nil {
 		return TokenResponse{}, StoreError(err)
 	}
 	return TokenResponse{

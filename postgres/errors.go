@@ -74,8 +74,14 @@ func isRetryable(err error) bool {
 // server unreachable, refusing or dropping the connection, shutting down,
 // starting up, out of connection slots, or cancelling a statement that ran
 // past statement_timeout. Any failure to connect counts, a rejected login
-// included, because the client can do nothing about it but wait.
+// included, because the client can do nothing about it but wait. So does
+// pgconn.ErrConnClosed, which the driver returns when a connection dropped
+// in the middle of an operation, for example between the statements of a
+// transaction or while the result of COMMIT was read.
 func isUnavailable(err error) bool {
+	if errors.Is(err, pgconn.ErrConnClosed) {
+		return true
+	}
 	if code := sqlState(err); code != "" {
 		switch code {
 		case adminShutdown, crashShutdown, cannotConnectNow, tooManyConnections, queryCanceled:

@@ -8,7 +8,20 @@ import (
 	"github.com/consentry/consentry"
 )
 
+// insertAccessToken stores at unless its signing key has been revoked, and
+// then returns consentry.ErrKeyRevoked, so that a replica whose key cache
+// predates a revocation signs again instead of issuing a dead token.
 func insertAccessToken(ctx context.Context, tx conn, at consentry.AccessToken) error {
+	if at.KeyID != "" {
+		revoked, err := tx.exists(ctx, `SELECT 1 FROM signing_keys WHERE id = ? AND revoked_at IS NOT NULL`,
+			at.KeyID)
+		if err != nil {
+			return err
+		}
+		if revoked {
+			return consentry.ErrKeyRevoked
+		}
+	}
 	_, err := tx.exec(ctx, `INSERT INTO access_tokens (id, client_id, connection_id, subject,
 		scopes, key_id, issued_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		at.ID, at.ClientID, nullText(at.ConnectionID), at.Subject, encodeList(at.Scopes),

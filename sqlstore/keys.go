@@ -76,10 +76,12 @@ func (s *Store) CreateSigningKey(ctx context.Context, k consentry.SigningKey) er
 	return s.wrap("create signing key", insertSigningKey(ctx, s.conn(), k))
 }
 
-// ListSigningKeys returns every signing key, oldest first.
+// ListSigningKeys returns every signing key, oldest first. Keys created in
+// one millisecond, such as the first key and a rotated one, are ordered by
+// activation time, because their random kids do not reflect their age.
 func (s *Store) ListSigningKeys(ctx context.Context) ([]consentry.SigningKey, error) {
 	rows, err := s.conn().query(ctx, `SELECT `+signingKeyColumns+` FROM signing_keys
-		ORDER BY created_at, id`)
+		ORDER BY created_at, activates_at, id`)
 	if err != nil {
 		return nil, s.wrap("list signing keys", err)
 	}

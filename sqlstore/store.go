@@ -170,7 +170,8 @@ func (s *Store) wrap(op string, err error) error {
 		return nil
 	case errors.Is(err, consentry.ErrNotFound),
 		errors.Is(err, consentry.ErrConflict),
-		errors.Is(err, consentry.ErrUnavailable):
+		errors.Is(err, consentry.ErrUnavailable),
+		errors.Is(err, consentry.ErrKeyRevoked):
 		return fmt.Errorf("sqlstore: %s: %w", op, err)
 	case errors.Is(err, sql.ErrNoRows), s.dialect.isForeignKeyViolation(err):
 		return fmt.Errorf("sqlstore: %s: %w", op, consentry.ErrNotFound)

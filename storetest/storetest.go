@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) consentry.Store) {
 		{"AccessTokens", testAccessTokens},
 		{"AccessTokenOfRevokedConnection", testAccessTokenOfRevokedConnection},
 		{"AccessTokenOfRevokedKey", testAccessTokenOfRevokedKey},
+		{"AccessTokenWithRevokedKey", testAccessTokenWithRevokedKey},
 		{"Leases", testLeases},
 		{"ConcurrentLease", testConcurrentLease},
 		{"TimesKeepMilliseconds", testTimesKeepMilliseconds},
@@ -64,6 +65,7 @@ func Run(t *testing.T, newStore func(t *testing.T) consentry.Store) {
 		{"LoginLocks", testLoginLocks},
 		{"EnsureSecret", testEnsureSecret},
 		{"SigningKeys", testSigningKeys},
+		{"SigningKeysOneMillisecond", testSigningKeysOneMillisecond},
 
 		{"DeleteExpired", testDeleteExpired},
 		{"DeleteExpiredLimit", testDeleteExpiredLimit},

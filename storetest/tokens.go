@@ -165,3 +165,30 @@ func testAccessTokenOfRevokedKey(t *testing.T, s consentry.Store) {
 		t.Errorf("got RevokedAt %v after its signing key was revoked, want %v", got.RevokedAt, after(time.Minute))
 	}
 }
+
+func testAccessTokenWithRevokedKey(t *testing.T, s consentry.Store) {
+	e := newEnv(t, s)
+	key := sampleKey("kid-gone", t0)
+	must(t, s.CreateSigningKey(e.ctx, key))
+	must(t, s.RevokeSigningKey(e.ctx, key.ID, t0))
+
+	token := consentry.AccessToken{ID: "signed-by-gone", ClientID: e.client.ID, Subject: e.client.ID,
+		Scopes: []string{consentry.ScopeClientAdmin}, KeyID: key.ID, IssuedAt: t0, ExpiresAt: after(5 * time.Minute)}
+	wantErr(t, s.CreateAccessToken(e.ctx, token), consentry.ErrKeyRevoked)
+	wantNotFound(t)(s.GetAccessToken(e.ctx, token.ID))
+
+	// A rotation whose access token carries the revoked kid stores nothing,
+	// so the old refresh token stays unused for the retry with a current key.
+	c, rt, _ := e.live("bob")
+	next := consentry.RefreshToken{Hash: []byte("next-of-bob"), ConnectionID: c.ID, ClientID: c.ClientID,
+		GrantID: c.GrantID, Scopes: rt.Scopes, ParentHash: rt.Hash, AccessTokenID: "rotated-jti",
+		CreatedAt: after(time.Minute), ExpiresAt: after(time.Hour)}
+	rotated := token
+	rotated.ID, rotated.ConnectionID, rotated.Subject = "rotated-jti", c.ID, c.Subject
+	wantErr(t, s.RotateRefreshToken(e.ctx, rt.Hash, after(time.Minute), next, rotated), consentry.ErrKeyRevoked)
+	got, _, err := s.GetRefreshToken(e.ctx, rt.Hash)
+	must(t, err)
+	if got.UsedAt != nil {
+		t.Errorf("old refresh token marked used at %v by a rotation that stored nothing", got.UsedAt)
+	}
+}

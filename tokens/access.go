@@ -180,7 +180,7 @@ func checkType(header jose.Header) error {
 }
 
 // verificationKey returns the unrevoked key named kid. An unknown kid reloads
-// the key list, at most once per forcedReloadInterval, because another
+// the key list, within the rate of forcedReloadInterval, because another
 // replica may have stored the key after this one loaded the list.
 func (m *KeyManager) verificationKey(ctx context.Context, kid string) (*signingKey, error) {
 	if kid == "" {
@@ -193,7 +193,10 @@ func (m *KeyManager) verificationKey(ctx context.Context, kid string) (*signingK
 	if key, ok := set.byID[kid]; ok {
 		return key, nil
 	}
-	if set, err = m.reload(ctx, forcedReloadInterval); err != nil {
+	if !m.unknownKID.AllowN(m.now(), 1) {
+		return nil, invalid("kid %q is not a known signing key; reload rate-limited", kid)
+	}
+	if set, err = m.reload(ctx, 0); err != nil {
 		return nil, err
 	}
 	if key, ok := set.byID[kid]; ok {

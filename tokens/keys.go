@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/time/rate"
 
 	"github.com/consentry/consentry"
 )
@@ -36,8 +37,11 @@ const (
 const RotationLead = 300*time.Second + 2*DefaultCacheTTL
 
 // forcedReloadInterval limits how often an unknown kid reloads the key list,
-// so that tokens with random kids cannot turn into one store query each.
-const forcedReloadInterval = time.Second
+// so that tokens with random kids cannot turn into one store query each. It
+// is short because a replacement key made by another replica or the command
+// line is unknown here until the next reload, and its tokens are refused
+// until then.
+const forcedReloadInterval = 100 * time.Millisecond
 
 // KeyOptions configures a KeyManager.
 type KeyOptions struct {
@@ -66,6 +70,11 @@ type KeyManager struct {
 	cacheTTL   time.Duration
 	publishFor time.Duration
 
+	// unknownKID limits the reloads that tokens with unknown kids cause. It
+	// counts only those reloads: a list loaded for another reason just
+	// before another replica stored a key must not hide that key.
+	unknownKID *rate.Limiter
+
 	// loading holds one token while a goroutine reads the store, so that
 	// concurrent callers wait for one load instead of starting their own.
 	loading chan struct{}
@@ -84,6 +93,7 @@ func NewKeyManager(store consentry.Store, kek []byte, opts KeyOptions) *KeyManag
 		cacheTTL:   opts.CacheTTL,
 		publishFor: opts.PublishFor,
 		loading:    make(chan struct{}, 1),
+		unknownKID: rate.NewLimiter(rate.Every(forcedReloadInterval), 1),
 	}
 	if m.now == nil {
 		m.now = time.Now
@@ -148,7 +158,14 @@ func (m *KeyManager) Rotate(ctx context.Context) (consentry.SigningKey, error) {
 // stopped less than KeyOptions.PublishFor ago. Keys that have not started
 // signing yet are included, so that caches learn them in advance.
 func (m *KeyManager) JWKS(ctx context.Context) ([]byte, error) {
-	set, err := m.keys(ctx)
+	// The key set is read at most a second old, not from the full cache:
+	// clients cache the JWKS for 300 s, so a stale copy would outlive a
+	// revocation or a replacement key by that long.
+	maxAge := jwksMaxAge
+	if m.cacheTTL < maxAge {
+		maxAge = max(m.cacheTTL, 0)
+	}
+	set, err := m.reload(ctx, maxAge)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +182,17 @@ func (m *KeyManager) JWKS(ctx context.Context) ([]byte, error) {
 		return nil, fmt.Errorf("tokens: encode jwks: %w", err)
 	}
 	return body, nil
+}
+
+// jwksMaxAge is the oldest key list that JWKS serves. It bounds the store
+// reads that an unauthenticated client can cause to one per second.
+const jwksMaxAge = time.Second
+
+// Reload reads the key list from the store now, so that a key revoked or
+// created elsewhere takes effect before the cache would expire.
+func (m *KeyManager) Reload(ctx context.Context) error {
+	_, err := m.reload(ctx, 0)
+	return err
 }
 
 // keys returns the cached key list, reading the store when it is older than
@@ -262,6 +290,9 @@ var errWrongKEK = errors.New("the key-encryption key (CONSENTRY_KEY or CONSENTRY
 // and returns it; resource servers that cached the key set then need to fetch
 // it again, which is the lesser harm than issuing no tokens at all.
 func (m *KeyManager) Revoke(ctx context.Context, kid string) (*consentry.SigningKey, error) {
+	if err := m.checkKeyEncryptionKey(ctx, kid); err != nil {
+		return nil, err
+	}
 	now := m.now()
 	if err := m.store.RevokeSigningKey(ctx, kid, now); err != nil {
 		return nil, fmt.Errorf("tokens: revoke signing key: %w", err)
@@ -284,6 +315,34 @@ func (m *KeyManager) Revoke(ctx context.Context, kid string) (*consentry.Signing
 		return nil, err
 	}
 	return &key, nil
+}
+
+// checkKeyEncryptionKey returns an error wrapping consentry.ErrNotFound when
+// no stored key has the id kid, and an error when m's key-encryption key
+// opens no stored key, revoked ones included. With a mistyped key, Revoke
+// would seal the replacement under a key that no replica can open. One key
+// that opens is enough, so that a key sealed elsewhere can still be revoked.
+func (m *KeyManager) checkKeyEncryptionKey(ctx context.Context, kid string) error {
+	stored, err := m.store.ListSigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("tokens: list signing keys: %w", err)
+	}
+	found := false
+	opened := false
+	for _, record := range stored {
+		found = found || record.ID == kid
+		if !opened {
+			_, err = Open(m.kek, record.PrivateKey, []byte(record.ID))
+			opened = err == nil
+		}
+	}
+	switch {
+	case !found:
+		return fmt.Errorf("tokens: revoke signing key %q: %w", kid, consentry.ErrNotFound)
+	case !opened:
+		return fmt.Errorf("tokens: revoke signing key %q: %w: %w", kid, err, errWrongKEK)
+	}
+	return nil
 }
 
 // RotateIfDue calls Rotate when the newest unrevoked key was created period

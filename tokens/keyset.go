@@ -110,17 +110,30 @@ func supersedes(newer *signingKey, newerIndex int, older *signingKey, olderIndex
 }
 
 // signer returns the newest key that is active at now: activated, and not
-// retired. It returns nil when no key may sign.
+// retired. When none is, it returns the key that activates first within
+// maxClockSkew, because a key meant to sign at once (the first key, or the
+// replacement of a revoked key) carries the clock of the process that created
+// it, which may run ahead of this one. It returns nil when no key may sign.
 func (s *keySet) signer(now time.Time) *signingKey {
-	var newest *signingKey
+	var newest, soonest *signingKey
 	for _, k := range s.keys {
-		if k.activatesAt.After(now) || (k.retiredAt != nil && !k.retiredAt.After(now)) {
+		if k.retiredAt != nil && !k.retiredAt.After(now) {
+			continue
+		}
+		if k.activatesAt.After(now) {
+			if !k.activatesAt.After(now.Add(maxClockSkew)) &&
+				(soonest == nil || k.activatesAt.Before(soonest.activatesAt)) {
+				soonest = k
+			}
 			continue
 		}
 		// Keys come oldest first, so a later key wins a tie.
 		if newest == nil || !k.activatesAt.Before(newest.activatesAt) {
 			newest = k
 		}
+	}
+	if newest == nil {
+		return soonest
 	}
 	return newest
 }

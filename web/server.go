@@ -114,7 +114,7 @@ func (s *Server) Handler(withMetrics bool) http.Handler {
 	s.route(mux, "GET /healthz", s.healthz)
 	s.route(mux, "GET /readyz", s.readyz)
 	if withMetrics && s.metrics != nil {
-		mux.Handle("GET /metrics", s.metrics.Handler())
+		s.route(mux, "GET /metrics", s.metrics.Handler().ServeHTTP)
 	}
 	// Unmatched paths and methods get the mux's own 404 and 405 (with Allow).
 	return s.middleware(mux)
