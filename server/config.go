@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -38,6 +39,9 @@ type Config struct {
 	InvalidClientStatus int
 	// Login bounds failed sign-ins and concurrent password hashing.
 	Login sandbox.Limits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// client for the per-address sign-in limit; none by default.
+	TrustedProxies []netip.Prefix
 	// RequestTimeout bounds the work of one request, storage calls included;
 	// default 15 s.
 	RequestTimeout time.Duration

@@ -63,6 +63,7 @@ func New(ctx context.Context, cfg Config, store consentry.Store, log *slog.Logge
 		Issuer:              cfg.Issuer,
 		InvalidClientStatus: cfg.InvalidClientStatus,
 		RequestTimeout:      cfg.RequestTimeout,
+		TrustedProxies:      cfg.TrustedProxies,
 		Metrics:             metrics,
 		Log:                 log,
 	}, o, store, keys, sandbox.NewAuthenticator(store, cfg.Login))

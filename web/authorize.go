@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/consentry/consentry"
@@ -180,7 +181,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 
 	userID, err := s.sandbox.SignIn(r.Context(), req.ProviderID, form["username"], form["password"],
-		remoteIP(r), s.oauth.Now())
+		s.clientAddr(r), s.oauth.Now())
 	if err != nil {
 		s.signInFailed(w, r, req, session, form["username"], err)
 		return
@@ -301,30 +302,65 @@ func (s *Server) notePending(r *http.Request, req consentry.AuthRequest) {
 	}
 }
 
-// remoteIP returns the address that the per-address sign-in limit counts:
-// the IPv4 address of the connection's remote end, or the /64 prefix of its
-// IPv6 address. A single host often controls a whole /64 and picks any
-// address in it, so counting each address apart would let it try passwords
-// from 2^64 addresses.
-//
-// NOTE: behind a reverse proxy every user shares the proxy's address, so the
-// per-address sign-in limit then applies to all of them together.
-func remoteIP(r *http.Request) string {
+// clientAddr returns the address that the per-address sign-in limit counts:
+// the IPv4 address of the client, or the /64 prefix of its IPv6 address. A
+// single host often controls a whole /64 and picks any address in it, so
+// counting each address apart would let it try passwords from 2^64
+// addresses. The client is the connection's remote end or, when that is a
+// trusted proxy, the nearest untrusted address in X-Forwarded-For. Without
+// that, every user behind a load balancer would share its address, and 100
+// failed sign-ins by one attacker would lock them all out.
+func (s *Server) clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
 	addr, err := netip.ParseAddr(host)
 	if err != nil {
 		return host
 	}
-	addr = addr.Unmap().WithZone("")
+	addr = s.forwardedFor(r, addr.Unmap().WithZone(""))
 	if addr.Is4() {
 		return addr.String()
 	}
 	prefix, err := addr.Prefix(64)
 	if err != nil {
-		return host
+		return addr.String()
 	}
 	return prefix.String()
+}
+
+// forwardedFor walks X-Forwarded-For from the right, past the trusted
+// proxies, and returns the first address a trusted proxy reported. Entries
+// further left were written by the client and prove nothing. It returns peer
+// when peer is not a trusted proxy or no usable entry exists.
+func (s *Server) forwardedFor(r *http.Request, peer netip.Addr) netip.Addr {
+	if !s.trustedProxy(peer) {
+		return peer
+	}
+	var hops []string
+	for _, header := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(header, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return peer
+		}
+		hop = hop.Unmap().WithZone("")
+		if !s.trustedProxy(hop) {
+			return hop
+		}
+		peer = hop
+	}
+	return peer
+}
+
+func (s *Server) trustedProxy(addr netip.Addr) bool {
+	for _, prefix := range s.cfg.TrustedProxies {
+		if prefix.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }

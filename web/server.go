@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -24,6 +25,9 @@ type Config struct {
 	// InvalidClientStatus is the status of invalid_client errors: 400 by
 	// default, or 401 as RFC 6749 §5.2 has it.
 	InvalidClientStatus int
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For names the client for the per-address sign-in limit.
+	TrustedProxies []netip.Prefix
 	// RequestTimeout bounds the work of one request; default 15 s.
 	RequestTimeout time.Duration
 	// Metrics receives the counters; nil disables them.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"time"
 
@@ -20,10 +21,11 @@ const devDB = "sqlite:consentry-dev.db"
 
 // serveOptions holds the flags of the serve command.
 type serveOptions struct {
-	cfg       server.Config
-	keyFile   string
-	noMigrate bool
-	logLevel  string
+	cfg            server.Config
+	trustedProxies []string
+	keyFile        string
+	noMigrate      bool
+	logLevel       string
 }
 
 func newServeCommand(g *globalOptions) *cobra.Command {
@@ -74,6 +76,8 @@ loopback addresses, and so is an issuer that is not https.`,
 	f.IntVar(&c.Login.MaxHashing, "max-password-hashes", 0, "password hashes running at once (default twice the CPUs)")
 	f.DurationVar(&c.KeyRotation, "key-rotation", 720*time.Hour,
 		"age at which a new signing key is created and published ahead of use (negative: never)")
+	f.StringSliceVar(&o.trustedProxies, "trusted-proxy", nil,
+		"address or CIDR of a reverse proxy whose X-Forwarded-For names the client for the per-address sign-in limit (repeatable)")
 	f.DurationVar(&c.RequestTimeout, "request-timeout", 15*time.Second,
 		"how long one request may take, storage calls included, before it fails with 503")
 	f.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may take after a stop signal")
@@ -90,7 +94,9 @@ func (o *serveOptions) run(ctx context.Context, g *globalOptions, stdout, stderr
 		return err
 	}
 	o.cfg.KeyEncryptionKey = kek
-	if err := o.cfg.Validate(); err != nil {
+	proxies, proxyErr := parsePrefixes(o.trustedProxies)
+	o.cfg.TrustedProxies = proxies
+	if err := errors.Join(proxyErr, o.cfg.Validate()); err != nil {
 		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	dsn := g.DB
@@ -167,4 +173,25 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 		return nil, errors.New("invalid --log-level: use debug, info, warn or error")
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// parsePrefixes parses addresses and CIDR prefixes, reporting every invalid
+// one.
+func parsePrefixes(values []string) ([]netip.Prefix, error) {
+	var prefixes []netip.Prefix
+	var errs []error
+	for _, v := range values {
+		if prefix, err := netip.ParsePrefix(v); err == nil {
+			prefixes = append(prefixes, prefix.Masked())
+			continue
+		}
+		addr, err := netip.ParseAddr(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("invalid --trusted-proxy %q: use an IP address or a CIDR such as 10.0.0.0/8", v))
+			continue
+		}
+		addr = addr.Unmap()
+		prefixes = append(prefixes, netip.PrefixFrom(addr, addr.BitLen()))
+	}
+	return prefixes, errors.Join(errs...)
 }

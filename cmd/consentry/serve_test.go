@@ -54,6 +54,11 @@ func TestServeRejectsConfiguration(t *testing.T) {
 				"--refresh-grace"},
 		},
 		{
+			name: "bad trusted proxy",
+			args: []string{"serve", "--dev", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "proxy.internal"},
+			want: []string{`invalid --trusted-proxy "proxy.internal"`},
+		},
+		{
 			name: "malformed key",
 			args: []string{"serve"},
 			env:  map[string]string{"CONSENTRY_KEY": "not-a-key"},
