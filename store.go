@@ -15,8 +15,9 @@ var (
 	// (a code already redeemed, a refresh token already used, a pending
 	// request already finished).
 	ErrConflict = errors.New("conflict")
-	// ErrUnavailable means the storage could not be reached. Callers answer
-	// temporarily_unavailable.
+	// ErrUnavailable means the storage could not be reached, or kept
+	// rejecting a write as conflicting after every retry. Callers respond
+	// with temporarily_unavailable.
 	ErrUnavailable = errors.New("storage unavailable")
 	// ErrKeyRevoked means an access token could not be stored because its
 	// signing key (AccessToken.KeyID) has been revoked; nothing else of the
@@ -71,7 +72,7 @@ type Store interface {
 		newSessionHash []byte, now time.Time) error
 	// FinishAuthRequest moves a request from stage to StageDone. It returns
 	// ErrConflict unless the request is in that stage and bound to sessionHash.
-	// Expiry is not checked, so that an expired request can still be answered
+	// Expiry is not checked, so that an expired request can still be redirected
 	// with session_expired exactly once.
 	FinishAuthRequest(ctx context.Context, id string, sessionHash []byte, stage AuthStage) error
 	// ApproveAuthRequest records an approved consent in one transaction: it
@@ -117,7 +118,7 @@ type Store interface {
 	CreateAccessToken(ctx context.Context, at AccessToken) error
 	// GetAccessToken returns the record of the token with the jti. Its
 	// RevokedAt is set when the token, its connection or its signing key was
-	// revoked, so that one read tells every replica at once.
+	// revoked, so that one read informs every replica at once.
 	GetAccessToken(ctx context.Context, id string) (AccessToken, error)
 	// RevokeAccessToken revokes one access token; revoking a revoked token
 	// succeeds.
@@ -135,7 +136,7 @@ type Store interface {
 	// RecordLoginFailure stores a failed sign-in for key (a user or a remote
 	// address) and returns how many failures key has since since.
 	RecordLoginFailure(ctx context.Context, key string, at, since time.Time) (int, error)
-	// ClearLoginFailures forgets the failures of key.
+	// ClearLoginFailures deletes the recorded failures of key.
 	ClearLoginFailures(ctx context.Context, key string) error
 	// LockLogin rejects sign-ins for key until the given time.
 	LockLogin(ctx context.Context, key string, until time.Time) error
