@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,7 +15,6 @@ import (
 	"github.com/consentry/consentry"
 	"github.com/consentry/consentry/oauth"
 	"github.com/consentry/consentry/server"
-	"github.com/consentry/consentry/sqlite"
 	"github.com/consentry/consentry/tokens"
 )
 
@@ -218,14 +216,7 @@ func TestIssuerValidation(t *testing.T) {
 // serves them.
 func TestAdminListenerServesProfiling(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "consentry.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	store := newTestStore(t)
 	srv, err := server.New(ctx, server.Config{Addr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0",
 		Issuer: "http://127.0.0.1:1", Dev: true, KeyEncryptionKey: tokens.DevKeyEncryptionKey},
 		store, slog.New(slog.DiscardHandler))

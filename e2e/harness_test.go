@@ -81,6 +81,14 @@ func (b *syncBuffer) String() string {
 // configuration before the server is assembled.
 func newEnv(t testing.TB, configure ...func(*server.Config)) *env {
 	t.Helper()
+	store := newTestStore(t)
+	return newEnvWithStore(t, store, configure...)
+}
+
+// newTestStore opens a migrated SQLite store on a fresh file, closed when
+// the test ends.
+func newTestStore(t testing.TB) *sqlite.Store {
+	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "consentry.db"))
 	if err != nil {
@@ -90,7 +98,7 @@ func newEnv(t testing.TB, configure ...func(*server.Config)) *env {
 	if err := store.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	return newEnvWithStore(t, store, configure...)
+	return store
 }
 
 // newEnvWithStore starts a server over store, which must be migrated.
@@ -491,15 +499,7 @@ func wantError(t testing.TB, r jsonResponse, status int, code string) {
 // newFaultEnv starts a server whose store can be made to fail.
 func newFaultEnv(t testing.TB, configure ...func(*server.Config)) (*env, *faultStore) {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "consentry.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	store := newTestStore(t)
 	faults := newFaultStore(store)
 	return newEnvWithStore(t, faults, configure...), faults
 }

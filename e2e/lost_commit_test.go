@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/consentry/consentry"
 	"github.com/consentry/consentry/server"
-	"github.com/consentry/consentry/sqlite"
 )
 
 // lostAckStore stores what a chosen write method is given and then reports
@@ -64,15 +62,7 @@ func (s *lostAckStore) CreateAccessToken(ctx context.Context, at consentry.Acces
 // acknowledgement.
 func newLostAckEnv(t *testing.T, configure ...func(*server.Config)) (*env, *lostAckStore) {
 	t.Helper()
-	ctx := context.Background()
-	inner, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "consentry.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { inner.Close() })
-	if err := inner.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	inner := newTestStore(t)
 	store := &lostAckStore{Store: inner}
 	return newEnvWithStore(t, store, configure...), store
 }

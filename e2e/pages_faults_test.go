@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"github.com/consentry/consentry"
 	"github.com/consentry/consentry/oauth"
 	"github.com/consentry/consentry/server"
-	"github.com/consentry/consentry/sqlite"
 )
 
 // pageFaultStore extends faultStore to the methods behind the sign-in and
@@ -62,15 +60,7 @@ func (f pageFaultStore) LoginLockedUntil(ctx context.Context, key string) (time.
 
 func newPageFaultEnv(t *testing.T) (*env, *faultStore) {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "consentry.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	store := newTestStore(t)
 	faults := newFaultStore(store)
 	return newEnvWithStore(t, pageFaultStore{faults}), faults
 }
@@ -183,15 +173,7 @@ func (p panicStore) GetClient(ctx context.Context, id string) (consentry.Client,
 // request is checked ends on an error page without internals, not on a JSON
 // body or a redirect.
 func TestAuthorizePanicShowsPage(t *testing.T) {
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "consentry.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	store := newTestStore(t)
 	armed := &atomic.Bool{}
 	e := newEnvWithStore(t, panicStore{Store: store, armed: armed})
 	armed.Store(true)

@@ -7,7 +7,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/consentry/consentry"
 	"github.com/consentry/consentry/oauth"
 	"github.com/consentry/consentry/server"
-	"github.com/consentry/consentry/sqlite"
 	"github.com/consentry/consentry/tokens"
 )
 
@@ -285,14 +283,7 @@ func wantSessionCookie(t *testing.T, p page, name string, secure bool) {
 func newTLSEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "consentry.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	store := newTestStore(t)
 	clk := &clock{now: time.Now().Truncate(time.Millisecond)}
 	if err := server.SeedDev(ctx, store, clk.Now()); err != nil {
 		t.Fatalf("seed: %v", err)

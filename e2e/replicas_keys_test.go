@@ -78,8 +78,8 @@ func (c *cluster) providersStatus(r *replica, token string) int {
 // TestReplicasKeyRevocation revokes the signing key with the command line
 // while two replicas run on one PostgreSQL database. A mistyped
 // key-encryption key must change nothing; the right one must make both
-// replicas reject the key's tokens at once, and both must sign with the
-// replacement once their key caches expire.
+// replicas reject the key's tokens at once, and both must sign their next
+// tokens with the replacement.
 func TestReplicasKeyRevocation(t *testing.T) {
 	c := startCluster(t, 2)
 	client := c.adminClient()

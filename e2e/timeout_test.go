@@ -4,17 +4,15 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/consentry/consentry"
 	"github.com/consentry/consentry/server"
-	"github.com/consentry/consentry/sqlite"
 )
 
-// hangingStore stands for a database that accepted a query and never
-// answers: GetClient waits until the request's deadline.
+// hangingStore simulates a database that accepted a query and never
+// replies: GetClient waits until the request's deadline.
 type hangingStore struct {
 	consentry.Store
 }
@@ -25,15 +23,7 @@ func (h hangingStore) GetClient(ctx context.Context, id string) (consentry.Clien
 }
 
 func TestRequestTimeoutEndsHangingStorage(t *testing.T) {
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "consentry.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	store := newTestStore(t)
 	e := newEnvWithStore(t, hangingStore{store}, func(c *server.Config) {
 		c.RequestTimeout = 200 * time.Millisecond
 	})

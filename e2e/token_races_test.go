@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/consentry/consentry"
 	"github.com/consentry/consentry/server"
-	"github.com/consentry/consentry/sqlite"
 )
 
 // raceStore wraps a store and makes chosen writes and re-reads fail, to
@@ -87,15 +85,7 @@ func (s *raceStore) GetRefreshToken(ctx context.Context, hash []byte) (
 
 func newRaceEnv(t *testing.T, configure ...func(*server.Config)) (*env, *raceStore) {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "consentry.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	store := newTestStore(t)
 	races := &raceStore{Store: store}
 	return newEnvWithStore(t, races, configure...), races
 }
