@@ -30,7 +30,7 @@ func (s *Server) exchangeCode(ctx context.Context, client consentry.Client,
 	}
 
 	now := s.now()
-	// NOTE: when the database marks the code used but the answer is lost
+	// NOTE: when the database marks the code used but its reply is lost
 	// with the connection, the client gets temporarily_unavailable and its
 	// retry counts as a replay, which revokes the connection.
 	code, err := s.store.RedeemCode(ctx, tokens.Hash(value), now)

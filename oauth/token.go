@@ -113,8 +113,8 @@ func (s *Server) saveAccessToken(ctx context.Context, jwt string, record consent
 
 // storedDespite reports whether a token write that failed was stored after
 // all, by looking up the new refresh token's hash or, when refreshHash is nil,
-// the access token's id. A connection that drops while COMMIT is answered
-// leaves the outcome unknown, and an error would send the client back with a
+// the access token's id. A connection that drops before the reply to COMMIT
+// arrives leaves the outcome unknown, and an error would send the client back with a
 // refresh token already used or a code already redeemed. While the storage
 // stays unreachable the lookup fails too, and the write counts as failed.
 func (s *Server) storedDespite(ctx context.Context, refreshHash []byte, accessID string) bool {

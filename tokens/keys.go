@@ -284,11 +284,13 @@ func newSigningKey(kek []byte, now, activatesAt time.Time) (consentry.SigningKey
 var errWrongKEK = errors.New("the key-encryption key (CONSENTRY_KEY or CONSENTRY_KEY_FILE) " +
 	"is not the one the signing keys were sealed with")
 
-// Revoke withdraws the key with the given kid at once: tokens it signed stop
-// verifying once each replica's key cache expires (KeyOptions.CacheTTL). When
-// no remaining key may sign, Revoke stores a replacement that signs at once
-// and returns it; resource servers that cached the key set then need to fetch
-// it again, which is the lesser harm than issuing no tokens at all.
+// Revoke withdraws the key with the given kid. Signature checks on other
+// replicas accept the key until their key caches expire (KeyOptions.CacheTTL),
+// but every replica reads the key's revocation with each token's record, so
+// its tokens are refused at once. When no remaining key may sign, Revoke
+// stores a replacement that signs at once and returns it. Resource servers
+// that cached the key set must then fetch it again, which is less harmful
+// than issuing no tokens at all.
 func (m *KeyManager) Revoke(ctx context.Context, kid string) (*consentry.SigningKey, error) {
 	if err := m.checkKeyEncryptionKey(ctx, kid); err != nil {
 		return nil, err

@@ -68,8 +68,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		info.CorrelationID = oauth.CorrelationID(r.Header.Get("X-Correlation-Id"))
 		ctx := context.WithValue(r.Context(), requestInfoKey{}, info)
 		// A deadline on every request bounds how long a storage call can
-		// wait on an unresponsive database; it then fails with
-		// temporarily_unavailable instead of holding the connection.
+		// wait on an unresponsive database. The call then fails
+		// with temporarily_unavailable instead of holding the connection.
 		ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
 		defer cancel()
 		ctx = oauth.WithRequestID(ctx, info.ID)
